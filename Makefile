@@ -1,0 +1,69 @@
+# DLPaper2Code: the front door. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.setup-stamp
+PROTO_STAMP := libs/common/gen/.proto-stamp
+PROTOS := $(shell find proto -name '*.proto')
+PACKAGES := -e libs/common -e libs/cli
+# Debian packages the project needs on this machine (binaries checked, packages installed when missing).
+SYSTEM_BINS := dot:graphviz
+RUN_OUT ?= out/run
+
+.PHONY: help setup sysdeps proto schema run test test-fast bench lint clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo; echo "  Start with: make run   (set-up, then the main job)   and   make test"
+
+setup: $(STAMP) $(PROTO_STAMP) ## Create .venv with every dependency and generate the protobuf stubs
+
+$(STAMP): pyproject.toml libs/common/pyproject.toml libs/cli/pyproject.toml | sysdeps
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 (e.g. apt-get install python3.11 python3.11-venv)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet --group dev $(PACKAGES)
+	@touch $@
+
+sysdeps: ## Install the Debian packages the project needs, when missing (or say which to install)
+	@missing=""; for pair in $(SYSTEM_BINS); do bin=$${pair%%:*}; pkg=$${pair##*:}; \
+	  command -v $$bin >/dev/null || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "error: missing system packages:$$missing; install them with: sudo apt-get install$$missing"; exit 1; fi; \
+	fi
+
+$(PROTO_STAMP): $(PROTOS) $(STAMP)
+	@mkdir -p libs/common/gen
+	$(BIN)/python -m grpc_tools.protoc -I proto --python_out=libs/common/gen --pyi_out=libs/common/gen \
+	  --grpc_python_out=libs/common/gen $(PROTOS)
+	@touch $@
+
+proto: $(PROTO_STAMP) ## Generate the Python protobuf/gRPC stubs from proto/ (not committed)
+
+schema: setup ## Regenerate the published JSON Schema of the graph from the catalog
+	$(BIN)/dlp2c schema -o proto/dlp2c/graph/v1/graph.schema.json
+
+run: setup ## The main job on embedded defaults: a bundled model definition in, its graph and summary out
+	@mkdir -p $(RUN_OUT)
+	$(BIN)/dlp2c import libs/cli/src/dlp2c/cli/examples/lenet5.prototxt -o $(RUN_OUT)/lenet5.graph.json
+	$(BIN)/dlp2c validate $(RUN_OUT)/lenet5.graph.json
+
+test: setup ## Run every test this machine can run (real data tests skip when ../shared/realdata is absent)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+test-fast: setup ## Unit tests only, without the slow ones
+	$(BIN)/python -m pytest -m "not slow and not connected" -n 2
+
+bench: setup ## Measure speed and accuracy; writes bench/REPORT.md and its plots
+	$(BIN)/python bench/run.py --out bench
+
+lint: setup ## Static checks
+	$(BIN)/ruff check libs services tests bench
+
+clean: ## Remove the virtual environment, generated stubs and outputs
+	rm -rf $(VENV) libs/common/gen out .pytest_cache

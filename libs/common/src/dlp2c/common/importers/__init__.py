@@ -1,0 +1,1 @@
+"""Existing model definitions in: Keras JSON / .keras, Caffe prototxt, ONNX."""

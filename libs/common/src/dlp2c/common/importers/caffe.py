@@ -1,0 +1,487 @@
+"""Caffe prototxt (``layer {}`` and the old V1 ``layers {}``) to a clean graph.
+
+Caffe wires layers through named blobs; here each layer becomes a node and each blob read an edge.
+In-place layers (ReLU, Dropout, BatchNorm on their own bottom) chain naturally, Split disappears,
+BatchNorm followed by Scale becomes one BatchNormalization, InnerProduct on an image gets an explicit
+Flatten, and Caffe's rules (ceil-mode pooling, explicit pads, stride 1 by default) become explicit
+params, so that shapes and parameter counts agree with what Caffe itself reports.
+
+Shapes here are channels last without the batch (N, C, H, W in Caffe is (H, W, C) here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dlp2c.common.catalog import CATALOG, TensorType
+from dlp2c.common.errors import Dlp2cError, ModelImportError, UnsupportedError
+from dlp2c.common.graph import ID_PATTERN, Graph, Provenance
+from dlp2c.common.importers.prototxt import Message, parse
+
+V1_TYPES = {  # V1 enum names of the old `layers {}` syntax
+    "CONVOLUTION": "Convolution", "POOLING": "Pooling", "RELU": "ReLU", "INNER_PRODUCT": "InnerProduct",
+    "DROPOUT": "Dropout", "SOFTMAX": "Softmax", "SOFTMAX_LOSS": "SoftmaxWithLoss", "LRN": "LRN",
+    "CONCAT": "Concat", "ELTWISE": "Eltwise", "SIGMOID": "Sigmoid", "TANH": "TanH", "FLATTEN": "Flatten",
+    "DATA": "Data", "IMAGE_DATA": "ImageData", "ACCURACY": "Accuracy", "SPLIT": "Split", "DECONVOLUTION": "Deconvolution",
+    "EUCLIDEAN_LOSS": "EuclideanLoss", "HDF5_DATA": "HDF5Data", "MEMORY_DATA": "MemoryData", "SLICE": "Slice",
+    "POWER": "Power", "ABSVAL": "AbsVal", "BNLL": "BNLL", "SILENCE": "Silence", "WINDOW_DATA": "WindowData",
+    "DUMMY_DATA": "DummyData", "ARGMAX": "ArgMax", "EXP": "Exp", "THRESHOLD": "Threshold",
+    "SIGMOID_CROSS_ENTROPY_LOSS": "SigmoidCrossEntropyLoss", "CONTRASTIVE_LOSS": "ContrastiveLoss",
+}
+DATA_LAYERS = ("Data", "ImageData", "HDF5Data", "MemoryData", "WindowData", "VideoData")
+DROPPED = ("Accuracy", "Silence", "SoftmaxWithLoss", "EuclideanLoss", "SigmoidCrossEntropyLoss",
+           "ContrastiveLoss", "HingeLoss", "InfogainLoss", "MultinomialLogisticLoss")  # training only
+# Fields every layer may carry that do not change the network's shape or size.
+LAYER_FIELDS = {"name", "type", "bottom", "top", "include", "exclude", "param", "loss_weight", "propagate_down",
+                "phase", "blobs_lr", "weight_decay", "blobs", "transform_param", "loss_param", "top_id",
+                "bottom_id"}
+# Fields of each *_param block that only concern training (fillers, engines) and are ignored.
+IGNORED = {"weight_filler", "bias_filler", "engine", "filler"}
+
+
+@dataclass
+class _Net:
+    graph: Graph
+    source: str
+    input_shapes: Mapping[str, Sequence[int]]
+    producer: dict[str, str] = field(default_factory=dict)  # blob -> node id now holding it
+    types: dict[str, TensorType] = field(default_factory=dict)  # node id -> its output
+
+    def add(self, op: str, params: dict[str, Any], bottoms: Sequence[str], name: str, where: str) -> str:
+        sources = [self.source_of(b, where) for b in bottoms]
+        node_id = name if ID_PATTERN.match(name) and name not in self.types else f"n{len(self.graph.nodes)}"
+        node_id = self.graph.add(op, params, inputs=sources, name=name, id=node_id,
+                                 provenance=Provenance("model_file", f"{self.source} layer {name}"))
+        node = self.graph.nodes[-1]
+        spec = CATALOG.get(op)
+        try:
+            self.types[node_id] = spec.infer(node.resolved(), [self.types[s] for s in sources])
+        except Dlp2cError as exc:
+            exc.where = where
+            raise
+        return node_id
+
+    def source_of(self, blob: str, where: str) -> str:
+        if blob not in self.producer:
+            raise ModelImportError(f"bottom blob {blob!r} is not produced by any earlier layer", where,
+                                   "check the layer order and the blob names")
+        return self.producer[blob]
+
+    def shape_of(self, blob: str, where: str) -> TensorType:
+        return self.types[self.source_of(blob, where)]
+
+
+def import_caffe(source: str | Path, *, text: str | None = None,
+                 input_shapes: Mapping[str, Sequence[int]] | None = None) -> Graph:
+    """A Caffe net definition as a graph. ``input_shapes`` (N, C, H, W per blob) fills in data layers."""
+    label = str(source)
+    if text is None:
+        try:
+            text = Path(source).read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ModelImportError("not a text file", label) from None
+    root = parse(text, Path(label).name)
+    layers = root.all("layer") or root.all("layers")
+    if root.all("layer") and root.all("layers"):
+        raise ModelImportError("mixes `layer {}` and the old `layers {}` syntax", label)
+    if not layers:
+        raise ModelImportError("no layers: is this a Caffe prototxt?", label)
+    net = _Net(Graph(str(root.get("name") or Path(label).stem)), Path(label).name, dict(input_shapes or {}))
+    _declared_inputs(root, net)
+    active = [layer for layer in layers if _in_test_phase(layer)]
+    for index, layer in enumerate(active):
+        kind = str(layer.get("type", ""))
+        kind = V1_TYPES.get(kind, kind)
+        name = str(layer.get("name", f"layer{index}"))
+        where = f"{net.source}:{layer.line} layer {name!r} ({kind})"
+        handler = _HANDLERS.get(kind)
+        if kind in DROPPED:
+            continue
+        if handler is None:
+            raise UnsupportedError(f"Caffe layer type {kind!r} is not supported", where,
+                                   "see `dlp2c ops` for what is supported", layer=kind)
+        _check_fields(layer, kind, where)
+        handler(net, layer, name, where, active[index + 1:])
+    return net.graph
+
+
+def _in_test_phase(layer: Message) -> bool:
+    """Deploy semantics: keep what runs at TEST time."""
+    for rule in layer.all("include"):
+        if rule.get("phase") == "TRAIN":
+            return False
+    return all(rule.get("phase") != "TEST" for rule in layer.all("exclude"))
+
+
+def _declared_inputs(root: Message, net: _Net) -> None:
+    """Net-level inputs: `input:` with `input_dim:` (old) or `input_shape { dim: }`."""
+    names = root.all("input")
+    dims = root.all("input_dim")
+    shapes = [s.all("dim") for s in root.all("input_shape")]
+    for i, blob in enumerate(names):
+        if blob in net.input_shapes:
+            shape = list(net.input_shapes[blob])
+        elif shapes:
+            shape = shapes[i]
+        elif dims:
+            shape = dims[4 * i: 4 * i + 4]
+        else:
+            raise ModelImportError(f"input {blob!r} has no shape", net.source, "add input_shape or input_dim")
+        _add_input(net, blob, shape, f"{net.source} input {blob!r}")
+
+
+def _caffe_to_ours(shape: Sequence[int]) -> list[int]:
+    """(N, C, H, W) -> (H, W, C); (N, C) -> (C,); other ranks just drop the batch."""
+    dims = [int(d) for d in shape[1:]]
+    if len(dims) >= 3:
+        return [*dims[1:], dims[0]]
+    return dims
+
+
+def _ours_to_caffe(t: TensorType) -> list[int | None]:
+    dims = list(t.shape)
+    if len(dims) >= 3:
+        return [dims[-1], *dims[:-1]]
+    return dims
+
+
+def _axis(caffe_axis: int, rank: int) -> int:
+    """A Caffe axis (0 is the batch, 1 the channels) as a Keras-style axis of our layout."""
+    if caffe_axis < 0:
+        caffe_axis += rank + 1
+    if rank >= 3:
+        return -1 if caffe_axis == 1 else caffe_axis - 1
+    return caffe_axis
+
+
+def _add_input(net: _Net, blob: str, shape: Sequence[int], where: str) -> None:
+    if len(shape) < 2:
+        raise ModelImportError(f"input shape {list(shape)} needs a batch and at least one more dimension", where)
+    node = net.add("Input", {"shape": _caffe_to_ours(shape)}, [], blob, where)
+    net.producer[blob] = node
+
+
+def _check_fields(layer: Message, kind: str, where: str) -> None:
+    known = LAYER_FIELDS | set(_PARAM_FIELDS.get(kind, {}))
+    for key in layer.keys():
+        if key not in known:
+            raise UnsupportedError(f"field {key!r} of a {kind} layer is not supported", where)
+    for block, allowed in _PARAM_FIELDS.get(kind, {}).items():
+        for msg in layer.all(block):
+            for key in msg.keys():
+                if key not in allowed and key not in IGNORED:
+                    raise UnsupportedError(f"field {block}.{key} is not supported", f"{where} line {msg.line}")
+
+
+def _tops(layer: Message) -> list[str]:
+    return [str(t) for t in layer.all("top")]
+
+
+def _bottoms(layer: Message) -> list[str]:
+    return [str(b) for b in layer.all("bottom")]
+
+
+def _one_top(net: _Net, layer: Message, node: str) -> None:
+    for top in _tops(layer)[:1]:
+        net.producer[top] = node
+
+
+def _window(p: Message, prefix: str, default: int | None) -> list[int] | None:
+    """kernel_size / stride / pad: repeated, or *_h and *_w."""
+    values = p.all(f"{prefix}_size" if prefix == "kernel" else prefix)
+    h, w = p.get(f"{prefix}_h"), p.get(f"{prefix}_w")
+    if h is not None or w is not None:
+        return [int(h if h is not None else default or 0), int(w if w is not None else default or 0)]
+    if not values:
+        return None if default is None else [default, default]
+    return [int(values[0])] * 2 if len(values) == 1 else [int(v) for v in values]
+
+
+def _padding(pads: list[int] | None) -> Any:
+    if not pads or not any(pads):
+        return "valid"
+    return pads
+
+
+Handler = Callable[[_Net, Message, str, str, list[Message]], None]
+_HANDLERS: dict[str, Handler] = {}
+_PARAM_FIELDS: dict[str, dict[str, set[str]]] = {}
+
+
+def handles(*kinds: str, fields: Mapping[str, set[str]] | None = None) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        for kind in kinds:
+            if kind in _HANDLERS:
+                raise ValueError(f"Caffe handler for {kind} registered twice")
+            _HANDLERS[kind] = fn
+            _PARAM_FIELDS[kind] = dict(fields or {})
+        return fn
+    return register
+
+
+_CONV_FIELDS = {"num_output", "bias_term", "pad", "pad_h", "pad_w", "kernel_size", "kernel_h", "kernel_w",
+                "stride", "stride_h", "stride_w", "dilation", "group", "axis"}
+
+
+@handles("Input", fields={"input_param": {"shape"}})
+def _input(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    shapes = [s.all("dim") for s in layer.get("input_param", Message()).all("shape")]
+    for i, top in enumerate(_tops(layer)):
+        shape = net.input_shapes.get(top) or (shapes[i] if i < len(shapes) else shapes[-1] if shapes else None)
+        if shape is None:
+            raise ModelImportError(f"input {top!r} has no shape", where, "add input_param { shape { dim: ... } }")
+        _add_input(net, top, shape, where)
+
+
+@handles(*DATA_LAYERS, "DummyData", fields={"data_param": {"source", "batch_size", "backend", "prefetch"},
+                                            "image_data_param": {"source", "batch_size", "shuffle", "new_height",
+                                                                 "new_width", "root_folder", "is_color"},
+                                            "dummy_data_param": {"shape", "data_filler"},
+                                            "hdf5_data_param": {"source", "batch_size", "shuffle"},
+                                            "memory_data_param": {"batch_size", "channels", "height", "width"}})
+def _data(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    tops = _tops(layer)
+    data = tops[0]
+    shape = net.input_shapes.get(data)
+    if shape is None:
+        dummy = layer.get("dummy_data_param")
+        memory = layer.get("memory_data_param")
+        if dummy is not None and dummy.all("shape"):
+            shape = dummy.all("shape")[0].all("dim")
+        elif memory is not None:
+            shape = [1, memory.get("channels"), memory.get("height"), memory.get("width")]
+    if shape is None:
+        crop = layer.get("transform_param", Message()).get("crop_size")
+        example = f"{data}=1,3,{crop},{crop}" if crop else f"{data}=1,3,227,227"
+        raise ModelImportError(
+            f"data layer {name!r} reads its shape from a database, so the prototxt alone does not say it",
+            where, f"give the shape, e.g. --input-shape {example}")
+    _add_input(net, data, shape, where)
+
+
+@handles("Convolution", "Deconvolution", fields={"convolution_param": _CONV_FIELDS})
+def _convolution(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    p = layer.get("convolution_param") or Message()
+    kernel = _window(p, "kernel", None)
+    if kernel is None or p.get("num_output") is None:
+        raise ModelImportError("convolution_param needs num_output and kernel_size", where)
+    if p.get("axis", 1) != 1 or len(kernel) != 2:
+        raise UnsupportedError("only 2D convolutions over channel axis 1 are supported", where)
+    params: dict[str, Any] = {
+        "filters": int(p.get("num_output")), "kernel_size": kernel, "strides": _window(p, "stride", 1),
+        "padding": _padding(_window(p, "pad", 0)), "use_bias": bool(p.get("bias_term", True)),
+    }
+    dilation = p.all("dilation")
+    if dilation:
+        params["dilation_rate"] = [int(dilation[0])] * 2 if len(dilation) == 1 else [int(d) for d in dilation]
+    if int(p.get("group", 1)) != 1:
+        params["groups"] = int(p.get("group"))
+    op = "Conv2D" if layer.get("type") in ("Convolution", "CONVOLUTION") else "Conv2DTranspose"
+    _one_top(net, layer, net.add(op, params, _bottoms(layer)[:1], name, where))
+
+
+@handles("Pooling", fields={"pooling_param": {"pool", "kernel_size", "kernel_h", "kernel_w", "stride", "stride_h",
+                                              "stride_w", "pad", "pad_h", "pad_w", "global_pooling", "ceil_mode",
+                                              "round_mode"}})
+def _pooling(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    p = layer.get("pooling_param") or Message()
+    method = p.get("pool", "MAX")
+    method = {0: "MAX", 1: "AVE", 2: "STOCHASTIC"}.get(method, method)
+    if method not in ("MAX", "AVE"):
+        raise UnsupportedError(f"pooling method {method!r} is not supported", where, "use MAX or AVE")
+    if p.get("global_pooling", False):
+        op = "GlobalMaxPooling2D" if method == "MAX" else "GlobalAveragePooling2D"
+        _one_top(net, layer, net.add(op, {"keepdims": True}, _bottoms(layer)[:1], name, where))
+        return
+    kernel = _window(p, "kernel", None)
+    if kernel is None:
+        raise ModelImportError("pooling_param needs kernel_size (or global_pooling)", where)
+    ceil = p.get("ceil_mode", True) and p.get("round_mode", "CEIL") in ("CEIL", 0)
+    params = {"pool_size": kernel, "strides": _window(p, "stride", 1), "padding": _padding(_window(p, "pad", 0)),
+              "ceil_mode": bool(ceil)}
+    op = "MaxPooling2D" if method == "MAX" else "AveragePooling2D"
+    _one_top(net, layer, net.add(op, params, _bottoms(layer)[:1], name, where))
+
+
+@handles("ReLU", fields={"relu_param": {"negative_slope"}})
+def _relu(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    slope = float((layer.get("relu_param") or Message()).get("negative_slope", 0.0))
+    op, params = ("LeakyReLU", {"negative_slope": slope}) if slope else ("ReLU", {})
+    _one_top(net, layer, net.add(op, params, _bottoms(layer)[:1], name, where))
+
+
+@handles("Sigmoid", "TanH", fields={"sigmoid_param": set(), "tanh_param": set()})
+def _activation(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    fn = "sigmoid" if layer.get("type") in ("Sigmoid", "SIGMOID") else "tanh"
+    _one_top(net, layer, net.add("Activation", {"activation": fn}, _bottoms(layer)[:1], name, where))
+
+
+@handles("ELU", fields={"elu_param": {"alpha"}})
+def _elu(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    alpha = float((layer.get("elu_param") or Message()).get("alpha", 1.0))
+    _one_top(net, layer, net.add("ELU", {"alpha": alpha}, _bottoms(layer)[:1], name, where))
+
+
+@handles("PReLU", fields={"prelu_param": {"channel_shared", "filler"}})
+def _prelu(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    shared = bool((layer.get("prelu_param") or Message()).get("channel_shared", False))
+    rank = net.shape_of(_bottoms(layer)[0], where).rank
+    axes = list(range(1, rank + 1)) if shared else list(range(1, rank))
+    _one_top(net, layer, net.add("PReLU", {"shared_axes": axes} if axes else {}, _bottoms(layer)[:1], name, where))
+
+
+@handles("InnerProduct", fields={"inner_product_param": {"num_output", "bias_term", "axis", "transpose"}})
+def _inner_product(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    p = layer.get("inner_product_param") or Message()
+    if p.get("axis", 1) != 1:
+        raise UnsupportedError("inner_product_param.axis other than 1 is not supported", where)
+    bottom = _bottoms(layer)[0]
+    source = [bottom]
+    if net.shape_of(bottom, where).rank > 1:  # Caffe flattens implicitly; here it is a node of its own
+        flat = net.add("Flatten", {}, [bottom], f"{name}/flatten", where)
+        net.producer[f"{name}/flatten"] = flat
+        source = [f"{name}/flatten"]
+    params = {"units": int(p.get("num_output")), "use_bias": bool(p.get("bias_term", True))}
+    _one_top(net, layer, net.add("Dense", params, source, name, where))
+
+
+@handles("Dropout", fields={"dropout_param": {"dropout_ratio", "scale_train"}})
+def _dropout(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    rate = float((layer.get("dropout_param") or Message()).get("dropout_ratio", 0.5))
+    _one_top(net, layer, net.add("Dropout", {"rate": rate}, _bottoms(layer)[:1], name, where))
+
+
+@handles("LRN", fields={"lrn_param": {"local_size", "alpha", "beta", "k", "norm_region"}})
+def _lrn(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    p = layer.get("lrn_param") or Message()
+    region = p.get("norm_region", "ACROSS_CHANNELS")
+    params = {"size": int(p.get("local_size", 5)), "alpha": float(p.get("alpha", 1.0)),
+              "beta": float(p.get("beta", 0.75)), "bias": float(p.get("k", 1.0)),
+              "region": "within_channel" if region in ("WITHIN_CHANNEL", 1) else "across_channels"}
+    _one_top(net, layer, net.add("LRN", params, _bottoms(layer)[:1], name, where))
+
+
+@handles("Concat", fields={"concat_param": {"axis", "concat_dim"}})
+def _concat(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    p = layer.get("concat_param") or Message()
+    bottoms = _bottoms(layer)
+    axis = int(p.get("axis", p.get("concat_dim", 1)))
+    rank = net.shape_of(bottoms[0], where).rank
+    _one_top(net, layer, net.add("Concatenate", {"axis": _axis(axis, rank)}, bottoms, name, where))
+
+
+@handles("Eltwise", fields={"eltwise_param": {"operation", "coeff", "stable_prod_grad"}})
+def _eltwise(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    p = layer.get("eltwise_param") or Message()
+    operation = {0: "PROD", 1: "SUM", 2: "MAX"}.get(p.get("operation", "SUM"), p.get("operation", "SUM"))
+    coeffs = [float(c) for c in p.all("coeff")]
+    bottoms = _bottoms(layer)
+    op = {"SUM": "Add", "PROD": "Multiply", "MAX": "Maximum"}[operation]
+    if coeffs and operation == "SUM" and coeffs != [1.0] * len(bottoms):
+        if coeffs == [1.0, -1.0]:
+            op = "Subtract"
+        else:
+            raise UnsupportedError(f"Eltwise SUM with coefficients {coeffs} is not supported", where)
+    _one_top(net, layer, net.add(op, {}, bottoms, name, where))
+
+
+@handles("BatchNorm", fields={"batch_norm_param": {"use_global_stats", "moving_average_fraction", "eps"}})
+def _batch_norm(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    p = layer.get("batch_norm_param") or Message()
+    params = {"epsilon": float(p.get("eps", 1e-5)), "momentum": float(p.get("moving_average_fraction", 0.999)),
+              "center": False, "scale": False, "moving_stats_factor": True}
+    _one_top(net, layer, net.add("BatchNormalization", params, _bottoms(layer)[:1], name, where))
+
+
+@handles("Scale", fields={"scale_param": {"axis", "num_axes", "bias_term", "bias_filler"}})
+def _scale(net: _Net, layer: Message, name: str, where: str, rest: list[Message]) -> None:
+    p = layer.get("scale_param") or Message()
+    bottoms = _bottoms(layer)
+    bias = bool(p.get("bias_term", False))
+    if len(bottoms) == 2:  # x * s with s broadcast (squeeze-and-excitation)
+        if bias:
+            raise UnsupportedError("Scale with two bottoms and a bias is not supported", where)
+        _one_top(net, layer, net.add("Multiply", {}, bottoms, name, where))
+        return
+    source = net.source_of(bottoms[0], where)
+    node = net.graph.node(source)
+    if (node.op == "BatchNormalization" and not node.params.get("scale") and not node.params.get("center")
+            and p.get("axis", 1) == 1 and not _read_elsewhere(bottoms[0], layer, rest)):
+        node.params.update(scale=True, center=bias)  # BatchNorm + Scale is one BatchNormalization
+        node.name = f"{node.name}+{name}"
+        _one_top(net, layer, source)
+        return
+    axis = _axis(int(p.get("axis", 1)), net.shape_of(bottoms[0], where).rank)
+    _one_top(net, layer, net.add("Scale", {"axis": axis, "bias_term": bias}, bottoms, name, where))
+
+
+def _read_elsewhere(blob: str, scale: Message, rest: list[Message]) -> bool:
+    """Does a later layer read the BatchNorm's output before the Scale overwrites it? (not in place)"""
+    if blob in _tops(scale):
+        return False
+    for layer in rest:
+        if blob in _bottoms(layer):
+            return True
+        if blob in _tops(layer):
+            return False
+    return False
+
+
+@handles("Softmax", fields={"softmax_param": {"axis", "engine"}})
+def _softmax(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    bottom = _bottoms(layer)[0]
+    axis = int((layer.get("softmax_param") or Message()).get("axis", 1))
+    params = {"axis": _axis(axis, net.shape_of(bottom, where).rank)}
+    _one_top(net, layer, net.add("Softmax", params, [bottom], name, where))
+
+
+@handles("Flatten", fields={"flatten_param": {"axis", "end_axis"}})
+def _flatten(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    p = layer.get("flatten_param") or Message()
+    if p.get("axis", 1) != 1 or p.get("end_axis", -1) != -1:
+        raise UnsupportedError("Flatten over part of the axes is not supported", where)
+    _one_top(net, layer, net.add("Flatten", {}, _bottoms(layer)[:1], name, where))
+
+
+@handles("Reshape", fields={"reshape_param": {"shape", "axis", "num_axes"}})
+def _reshape(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    p = layer.get("reshape_param") or Message()
+    if p.get("axis", 0) != 0 or p.get("num_axes", -1) != -1:
+        raise UnsupportedError("Reshape of part of the axes is not supported", where)
+    bottom = _bottoms(layer)[0]
+    caffe_in = [None, *_ours_to_caffe(net.shape_of(bottom, where))]
+    dims = [int(d) for d in (p.get("shape") or Message()).all("dim")]
+    target = [caffe_in[i] if d == 0 else d for i, d in enumerate(dims)]
+    if not target or (target[0] is not None and target[0] != -1 and dims[0] != 0 and target[0] != 1):
+        raise UnsupportedError(f"Reshape to {dims} changes the batch axis", where)
+    target = [-1 if d is None else d for d in target[1:]]
+    if len(target) >= 3:
+        target = [*target[1:], target[0]]
+    _one_top(net, layer, net.add("Reshape", {"target_shape": target}, [bottom], name, where))
+
+
+@handles("Split", fields={"split_param": set()})
+def _split(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    source = net.source_of(_bottoms(layer)[0], where)
+    for top in _tops(layer):
+        net.producer[top] = source
+
+
+@handles("Embed", fields={"embed_param": {"input_dim", "num_output", "bias_term"}})
+def _embed(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    p = layer.get("embed_param") or Message()
+    if p.get("bias_term", True):
+        raise UnsupportedError("Embed with bias_term (Caffe's default) has no equivalent here", where,
+                               "set bias_term: false")
+    params = {"input_dim": int(p.get("input_dim")), "output_dim": int(p.get("num_output"))}
+    _one_top(net, layer, net.add("Embedding", params, _bottoms(layer)[:1], name, where))
+
+
+@handles("LSTM", "RNN", fields={"recurrent_param": {"num_output", "expose_hidden", "debug_info"}})
+def _recurrent(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
+    raise UnsupportedError(
+        "Caffe recurrent layers read time-major blobs (T, N, ...) with sequence-continuation markers; "
+        "that layout is not supported yet", where, "describe the network in Keras JSON or ONNX instead")

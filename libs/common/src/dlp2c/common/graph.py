@@ -165,6 +165,16 @@ class Graph:
             self.edges.append(Edge(src, node_id, position if spec.ordered_inputs and len(inputs) > 1 else None))
         return node_id
 
+    def unique_id(self, preferred: str) -> str:
+        """An unused node id close to ``preferred`` (a layer name): unsafe characters become '_'."""
+        base = re.sub(r"[^A-Za-z0-9_.:\-]", "_", preferred)[:120] or "n"
+        taken = {n.id for n in self.nodes}
+        candidate, k = base, 1
+        while candidate in taken:
+            k += 1
+            candidate = f"{base}_{k}"
+        return candidate
+
     # --- lookups --------------------------------------------------------------------------------
 
     def node(self, node_id: str) -> Node:
@@ -198,13 +208,15 @@ class Graph:
         _expect(obj, dict, "graph", "a JSON object")
         _keys(obj, ("name", "nodes", "edges"), ("nodes", "edges"), "graph")
         name = _expect(obj.get("name", "model"), str, "name", "a string")
-        nodes = [_node_from_json(n, f"nodes[{i}]") for i, n in enumerate(_expect(obj["nodes"], list, "nodes", "a list"))]
+        raw_nodes = _expect(obj["nodes"], list, "nodes", "a list")
+        nodes = [_node_from_json(n, f"nodes[{i}]") for i, n in enumerate(raw_nodes)]
         ids: dict[str, int] = {}
         for i, n in enumerate(nodes):
             if n.id in ids:
                 raise SchemaError(f"duplicate node id {n.id!r} (also nodes[{ids[n.id]}])", f"nodes[{i}].id")
             ids[n.id] = i
-        edges = [_edge_from_json(e, f"edges[{i}]", ids) for i, e in enumerate(_expect(obj["edges"], list, "edges", "a list"))]
+        raw_edges = _expect(obj["edges"], list, "edges", "a list")
+        edges = [_edge_from_json(e, f"edges[{i}]", ids) for i, e in enumerate(raw_edges)]
         graph = cls(name, nodes, edges)
         _check_edges(graph)
         return graph
@@ -222,7 +234,8 @@ class Graph:
         return cls.loads(Path(path).read_text(encoding="utf-8"))
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "nodes": [n.to_json() for n in self.nodes], "edges": [e.to_json() for e in self.edges]}
+        return {"name": self.name, "nodes": [n.to_json() for n in self.nodes],
+                "edges": [e.to_json() for e in self.edges]}
 
     def dumps(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_json(), indent=indent)

@@ -335,7 +335,7 @@ class OpSpec:
     def resolve(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """All params with defaults filled in and scalars broadcast: what shape rules read."""
         return {
-            p.name: p.resolve(given[p.name] if p.name in given else p.default)
+            p.name: p.resolve(given.get(p.name, p.default))
             for p in self.params
         }
 

@@ -18,14 +18,15 @@ from typing import Any
 
 from dlp2c.common.catalog import CATALOG, TensorType
 from dlp2c.common.errors import Dlp2cError, ModelImportError, UnsupportedError
-from dlp2c.common.graph import ID_PATTERN, Graph, Provenance
+from dlp2c.common.graph import Graph, Provenance
 from dlp2c.common.importers.prototxt import Message, parse
 
 V1_TYPES = {  # V1 enum names of the old `layers {}` syntax
     "CONVOLUTION": "Convolution", "POOLING": "Pooling", "RELU": "ReLU", "INNER_PRODUCT": "InnerProduct",
     "DROPOUT": "Dropout", "SOFTMAX": "Softmax", "SOFTMAX_LOSS": "SoftmaxWithLoss", "LRN": "LRN",
     "CONCAT": "Concat", "ELTWISE": "Eltwise", "SIGMOID": "Sigmoid", "TANH": "TanH", "FLATTEN": "Flatten",
-    "DATA": "Data", "IMAGE_DATA": "ImageData", "ACCURACY": "Accuracy", "SPLIT": "Split", "DECONVOLUTION": "Deconvolution",
+    "DATA": "Data", "IMAGE_DATA": "ImageData", "ACCURACY": "Accuracy", "SPLIT": "Split",
+    "DECONVOLUTION": "Deconvolution",
     "EUCLIDEAN_LOSS": "EuclideanLoss", "HDF5_DATA": "HDF5Data", "MEMORY_DATA": "MemoryData", "SLICE": "Slice",
     "POWER": "Power", "ABSVAL": "AbsVal", "BNLL": "BNLL", "SILENCE": "Silence", "WINDOW_DATA": "WindowData",
     "DUMMY_DATA": "DummyData", "ARGMAX": "ArgMax", "EXP": "Exp", "THRESHOLD": "Threshold",
@@ -52,8 +53,7 @@ class _Net:
 
     def add(self, op: str, params: dict[str, Any], bottoms: Sequence[str], name: str, where: str) -> str:
         sources = [self.source_of(b, where) for b in bottoms]
-        node_id = name if ID_PATTERN.match(name) and name not in self.types else f"n{len(self.graph.nodes)}"
-        node_id = self.graph.add(op, params, inputs=sources, name=name, id=node_id,
+        node_id = self.graph.add(op, params, inputs=sources, name=name, id=self.graph.unique_id(name),
                                  provenance=Provenance("model_file", f"{self.source} layer {name}"))
         node = self.graph.nodes[-1]
         spec = CATALOG.get(op)
@@ -166,12 +166,12 @@ def _add_input(net: _Net, blob: str, shape: Sequence[int], where: str) -> None:
 
 def _check_fields(layer: Message, kind: str, where: str) -> None:
     known = LAYER_FIELDS | set(_PARAM_FIELDS.get(kind, {}))
-    for key in layer.keys():
+    for key in layer:
         if key not in known:
             raise UnsupportedError(f"field {key!r} of a {kind} layer is not supported", where)
     for block, allowed in _PARAM_FIELDS.get(kind, {}).items():
         for msg in layer.all(block):
-            for key in msg.keys():
+            for key in msg:
                 if key not in allowed and key not in IGNORED:
                     raise UnsupportedError(f"field {block}.{key} is not supported", f"{where} line {msg.line}")
 

@@ -10,13 +10,13 @@ import json
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dlp2c.common.catalog import CATALOG
 from dlp2c.common.errors import Dlp2cError, ModelImportError, UnsupportedError
-from dlp2c.common.graph import ID_PATTERN, Graph, Provenance
+from dlp2c.common.graph import Graph, Provenance
 
 MODEL_CLASSES = ("Sequential", "Model", "Functional")
 _KERAS1_RNN = {"output_dim": "units", "inner_activation": "recurrent_activation", "dropout_W": "dropout",
@@ -28,21 +28,11 @@ class _Context:
     graph: Graph
     keras_version: str
     channels_first: bool = False
-    names: dict[str, str] = field(default_factory=dict)  # Keras layer name -> node id
-    counter: int = 0
 
     @property
     def major(self) -> int:
         match = re.match(r"(\d+)", self.keras_version or "3")
         return int(match.group(1)) if match else 3
-
-    def node_id(self, name: str) -> str:
-        taken = {n.id for n in self.graph.nodes}
-        candidate = name if ID_PATTERN.match(name) and name not in taken else f"n{len(self.graph.nodes)}"
-        while candidate in taken:
-            self.counter += 1
-            candidate = f"n{len(self.graph.nodes)}_{self.counter}"
-        return candidate
 
 
 def import_keras(source: str | Path | Mapping[str, Any], *, name: str | None = None) -> Graph:
@@ -229,7 +219,7 @@ def _add_input(ctx: _Context, cfg: Mapping[str, Any], shape: list[Any], prefix: 
     if dtype not in ("float32", "float16", "float64", "int32", "int64"):
         dtype = "float32"
     name = prefix + (cfg.get("name", "input") if named else "input")
-    node_id = ctx.node_id(name)
+    node_id = ctx.graph.unique_id(name)
     return ctx.graph.add("Input", {"shape": shape, "dtype": dtype}, name=name, id=node_id,
                          provenance=Provenance("model_file", f"keras layer {name}"))
 
@@ -248,7 +238,7 @@ def _add_layer(layer: Mapping[str, Any], ctx: _Context, prefix: str, sources: li
     op, params = convert_layer(layer, ctx.major, ctx.channels_first, where)
     name = prefix + str(cfg.get("name", layer.get("name", class_name)))
     try:
-        node_id = ctx.graph.add(op, params, inputs=sources, name=name, id=ctx.node_id(name),
+        node_id = ctx.graph.add(op, params, inputs=sources, name=name, id=ctx.graph.unique_id(name),
                                 provenance=Provenance("model_file", f"keras layer {name}"))
     except Dlp2cError as exc:
         exc.where = f"{where}: {exc.where}" if exc.where else where

@@ -1,0 +1,1 @@
+"""The ``dlp2c`` command line."""

@@ -1,0 +1,207 @@
+"""``dlp2c``: import model definitions, validate graphs, inspect the layer catalog.
+
+Exit status: 0 when the work was done, 2 when the input was bad (the message says what and where),
+1 for anything unexpected.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+from dlp2c.common.catalog import CATALOG, REQUIRED
+from dlp2c.common.errors import Dlp2cError
+from dlp2c.common.graph import Graph
+from dlp2c.common.importers import FORMATS, load_model
+from dlp2c.common.inference import Inference, infer
+from dlp2c.common.schema import graph_schema
+from rich.console import Console
+from rich.table import Table
+
+out = Console()
+err = Console(stderr=True)
+
+
+def reports_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Bad input ends in one clear line on stderr and exit status 2, never a traceback."""
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Dlp2cError as exc:
+            err.print(f"[bold red]error[/] [dim]({exc.code})[/] {exc}", highlight=False, markup=True,
+                      soft_wrap=True)
+            sys.exit(2)
+    return wrapper
+
+
+def _write(path: str | None, text: str) -> None:
+    if path in (None, "-"):
+        click.echo(text)
+        return
+    target = Path(path)  # type: ignore[arg-type]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text + "\n", encoding="utf-8")
+
+
+def _shape(dims: Any) -> str:
+    text = ", ".join("?" if d is None else str(d) for d in dims)
+    return f"({text},)" if len(dims) == 1 else f"({text})"
+
+
+def _summary_table(result: Inference, limit: int | None) -> Table:
+    table = Table(title=f"{result.graph.name}", title_justify="left", show_lines=False)
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("layer")
+    table.add_column("op", style="cyan")
+    table.add_column("output shape")
+    table.add_column("params", justify="right")
+    table.add_column("inputs", style="dim")
+    feeds = result.graph.inputs_of()
+    names = {n.id: n.name or n.id for n in result.graph.nodes}
+    order = list(result.order)
+    shown = order if limit is None or len(order) <= limit else [*order[:limit // 2], None, *order[-limit // 2:]]
+    for _i, nid in enumerate(shown):
+        if nid is None:
+            table.add_row("", f"... {len(order) - limit} more ...", "", "", "", "")  # type: ignore[operator]
+            continue
+        info = result.info[nid]
+        position = order.index(nid)
+        table.add_row(str(position), info.node.name or nid, info.node.op, _shape(info.output.shape),
+                      f"{info.params:,}", ", ".join(names[s] for s in feeds[nid][:3])
+                      + (" ..." if len(feeds[nid]) > 3 else ""))
+    return table
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="dlp2c-cli")
+def cli() -> None:
+    """DLPaper2Code: deep-learning papers in, runnable code out.
+
+    Every command reads and writes the graph JSON documented by `dlp2c schema`.
+    """
+
+
+def _parse_shapes(values: tuple[str, ...]) -> dict[str, list[int]]:
+    shapes: dict[str, list[int]] = {}
+    for value in values:
+        blob, sep, dims = value.partition("=")
+        try:
+            if not sep or not blob:
+                raise ValueError
+            shapes[blob] = [int(d) for d in dims.split(",")]
+        except ValueError:
+            raise click.BadParameter(f"{value!r}: use BLOB=N,C,H,W, e.g. data=1,3,224,224",
+                                     param_hint="--input-shape") from None
+    return shapes
+
+
+@cli.command("import")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="-", show_default=True,
+              help="Where to write the graph JSON ('-' for stdout).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
+              help="Input format; auto decides by extension and content.")
+@click.option("--input-shape", "input_shapes", multiple=True, metavar="BLOB=N,C,H,W",
+              help="Shape of a Caffe data layer whose prototxt does not state it (repeatable).")
+@reports_errors
+def import_(source: Path, output: str, fmt: str, input_shapes: tuple[str, ...]) -> None:
+    """Convert a model definition to a graph: Keras JSON or .keras, Caffe prototxt, ONNX.
+
+    The graph is checked by shape inference before it is written.
+
+    \b
+    Examples:
+      dlp2c import deploy.prototxt -o alexnet.json
+      dlp2c import model.json -o graph.json
+      dlp2c import train_val.prototxt --input-shape data=1,3,227,227 -o net.json
+    """
+    graph = load_model(source, fmt, _parse_shapes(input_shapes))
+    result = infer(graph)
+    _write(output, graph.dumps())
+    if output != "-":
+        err.print(f"imported [bold]{source.name}[/]: {len(graph.nodes)} layers, {len(graph.edges)} edges, "
+                  f"{result.total_params:,} parameters -> {output}", highlight=False, soft_wrap=True)
+
+
+@cli.command()
+@click.argument("graph_file", type=click.Path(dir_okay=False, path_type=Path, allow_dash=True))
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary instead of a table.")
+@click.option("--all", "show_all", is_flag=True, help="List every layer (the table shows 40 by default).")
+def validate(graph_file: Path, as_json: bool, show_all: bool) -> None:
+    """Check a graph: schema, wiring and shapes; print output shapes and the parameter count.
+
+    Exit status 0 when the graph is valid, 2 (with the reason) when it is not.
+    """
+    try:
+        text = sys.stdin.read() if str(graph_file) == "-" else graph_file.read_text(encoding="utf-8")
+        result = infer(Graph.loads(text))
+    except (Dlp2cError, OSError) as exc:
+        error = exc if isinstance(exc, Dlp2cError) else Dlp2cError(str(exc), str(graph_file), code="unreadable")
+        if as_json:
+            click.echo(json.dumps({"valid": False, "error": error.to_dict()}, indent=2))
+        else:
+            err.print(f"[bold red]invalid[/] [dim]({error.code})[/] {error}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(result.summary(), indent=2))
+        return
+    out.print(_summary_table(result, None if show_all else 40))
+    for o in result.outputs():
+        out.print(f"output [bold]{o.node.name or o.node.id}[/]: {_shape(o.output.shape)}", highlight=False)
+    out.print(f"[green]valid[/]: {len(result.graph.nodes)} layers, {len(result.graph.edges)} edges, "
+              f"[bold]{result.total_params:,}[/] parameters", highlight=False)
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="-", show_default=True,
+              help="Where to write the JSON Schema.")
+def schema(output: str) -> None:
+    """Print the JSON Schema of the graph (generated from the layer catalog)."""
+    _write(output, json.dumps(graph_schema(), indent=2))
+
+
+@cli.command()
+@click.argument("op", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@reports_errors
+def ops(op: str | None, as_json: bool) -> None:
+    """List the supported ops, or show one op's parameters and aliases."""
+    specs = [CATALOG.get(op)] if op else list(CATALOG)
+    if as_json:
+        click.echo(json.dumps([{
+            "op": s.name, "family": s.family, "doc": s.doc, "aliases": list(s.aliases),
+            "inputs": s.arity_text(),
+            "params": [{"name": p.name, "type": p.kind.value, "required": p.required,
+                        "default": None if p.default is REQUIRED else p.default, "doc": p.doc} for p in s.params],
+        } for s in specs], indent=2, default=list))
+        return
+    if op:
+        spec = specs[0]
+        out.print(f"[bold cyan]{spec.name}[/] ({spec.family}, inputs: {spec.arity_text()})\n{spec.doc}")
+        table = Table("param", "type", "default", "meaning")
+        for p in spec.params:
+            default = "[red]required[/]" if p.required else repr(p.default)
+            kind = p.kind.value + (f" {p.choices}" if p.choices else "")
+            table.add_row(p.name, kind, default, p.doc)
+        out.print(table)
+        out.print(f"aliases: {', '.join(spec.aliases) or '-'}")
+        return
+    table = Table("op", "family", "inputs", "what it does")
+    for spec in specs:
+        table.add_row(spec.name, spec.family, spec.arity_text(), spec.doc)
+    out.print(table)
+    out.print(f"{len(specs)} ops. `dlp2c ops NAME` shows one op's parameters.")
+
+
+def main() -> None:
+    cli(prog_name="dlp2c")
+
+
+if __name__ == "__main__":
+    main()

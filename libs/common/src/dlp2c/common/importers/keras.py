@@ -120,6 +120,8 @@ def _import_sequential(model: Mapping[str, Any], layers: list[Mapping[str, Any]]
         if layer.get("class_name") in MODEL_CLASSES:
             current = _import_model(layer, ctx, _nested_prefix(layer, prefix), current)
             continue
+        if layer.get("class_name") == "InputLayer" and current is not None:
+            continue  # a nested Sequential's own input: the outer tensor takes its place
         if current is None:
             shape = _batch_shape(cfg) or (build_shape if index == 0 else None)
             if shape is None:

@@ -49,6 +49,9 @@ class Message:
             seen.setdefault(k)
         return list(seen)
 
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
     def __contains__(self, key: str) -> bool:
         return any(k == key for k, _ in self.fields)
 

@@ -87,8 +87,9 @@ def report(rows: list[Row], out: Path) -> str:
         for r in pts:
             if r.nodes < 120:
                 continue  # the small ones crowd the corner; the table lists them
-            ax.annotate(Path(r.model).stem if "/" in r.model else r.model, (r.nodes, r.import_ms + r.infer_ms), fontsize=7,
-                        xytext=(3, 3), textcoords="offset points")
+            label = Path(r.model).stem if "/" in r.model else r.model
+            ax.annotate(label, (r.nodes, r.import_ms + r.infer_ms), fontsize=7, xytext=(3, 3),
+                        textcoords="offset points")
     ax.set_xlabel("layers in the graph")
     ax.set_ylabel("import + shape inference, median ms")
     ax.set_title("Model import and shape inference time (one CPU core)")

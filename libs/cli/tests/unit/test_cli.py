@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from dlp2c.cli.main import cli
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "src" / "dlp2c" / "cli" / "examples" / "lenet5.prototxt"
@@ -71,3 +70,23 @@ def test_installed_entry_point_runs(tmp_path: Path) -> None:
     proc = subprocess.run([str(exe), "--help"], capture_output=True, text=True, check=True)
     for command in ("import", "validate", "schema", "ops"):
         assert command in proc.stdout
+
+
+def test_render_draws_with_graphviz_and_escapes_untrusted_names(tmp_path: Path) -> None:
+    graph = {"name": "g", "nodes": [
+        {"id": "i", "op": "Input", "params": {"shape": [4]}},
+        {"id": "d", "op": "Dense", "name": 'evil"]; x -> y [label="pwned', "params": {"units": 2}}],
+        "edges": [{"src": "i", "dst": "d"}]}
+    path = tmp_path / "g.json"
+    path.write_text(json.dumps(graph))
+    runner = CliRunner()
+    dot = tmp_path / "g.dot"
+    assert runner.invoke(cli, ["render", str(path), "-o", str(dot)]).exit_code == 0
+    assert 'evil\\"]; x -> y [label=\\"pwned' in dot.read_text()
+    svg = tmp_path / "g.svg"
+    result = runner.invoke(cli, ["render", str(path), "-o", str(svg)])
+    assert result.exit_code == 0, result.output
+    content = svg.read_text()
+    assert content.lstrip().startswith("<?xml") and "10 params" in content
+    # the name stayed a label: still two nodes and one edge, no node 'x' or 'y' injected
+    assert content.count('class="node"') == 2 and content.count('class="edge"') == 1

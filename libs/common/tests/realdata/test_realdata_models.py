@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from dlp2c.common.errors import Dlp2cError, ModelImportError, UnsupportedError
 from dlp2c.common.importers import load_model
 from dlp2c.common.inference import infer

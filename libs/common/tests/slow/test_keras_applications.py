@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from dlp2c.cli.main import cli
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

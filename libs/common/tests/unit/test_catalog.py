@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from dlp2c.common.catalog import CATALOG, REQUIRED, Catalog, Kind, OpSpec, Param
 from dlp2c.common.errors import SchemaError, UnknownOpError
 from dlp2c.common.graph import Graph

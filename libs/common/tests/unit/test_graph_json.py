@@ -9,7 +9,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-
 from dlp2c.common.errors import Dlp2cError, GraphError, SchemaError, UnknownOpError
 from dlp2c.common.graph import Graph
 from dlp2c.common.schema import graph_schema
@@ -76,7 +75,7 @@ def test_bad_graphs_are_rejected_naming_the_field(graph: dict, error: type[Dlp2c
 
 
 def test_not_json_is_a_clear_error() -> None:
-    with pytest.raises(SchemaError, match="not valid JSON.*line 1"):
+    with pytest.raises(SchemaError, match=r"not valid JSON.*line 1"):
         Graph.loads("{nodes: ")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from dlp2c.common.errors import ModelImportError, UnsupportedError
 from dlp2c.common.importers.caffe import import_caffe
 from dlp2c.common.importers.prototxt import parse

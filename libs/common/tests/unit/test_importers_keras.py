@@ -8,8 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from dlp2c.common.errors import UnsupportedError
+from dlp2c.common.errors import ModelImportError, UnsupportedError
 from dlp2c.common.importers import load_model
 from dlp2c.common.importers.keras import import_keras
 from dlp2c.common.inference import infer
@@ -95,5 +94,5 @@ def test_not_a_keras_file(tmp_path: Path) -> None:
     path = tmp_path / "m.keras"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("other.txt", "x")
-    with pytest.raises(Exception, match="must contain config.json"):
+    with pytest.raises(ModelImportError, match=r"must contain config\.json"):
         load_model(path)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from dlp2c.common.errors import UnsupportedError
 from dlp2c.common.importers import load_model
 from dlp2c.common.inference import infer

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from dlp2c.common.errors import GraphError, ShapeError
 from dlp2c.common.graph import Edge, Graph
 from dlp2c.common.inference import infer
@@ -102,8 +101,8 @@ def test_caffe_ceil_mode_pooling(size: int, kernel: int, stride: int, pad: int, 
 
 
 def test_unknown_sizes_flow_through_and_block_only_weight_sizing() -> None:
-    graph = _chain(("Conv2D", {"filters": 4, "kernel_size": 3}), ("GlobalAveragePooling2D", {}), ("Dense", {"units": 3}),
-                   shape=[None, None, 3])
+    graph = _chain(("Conv2D", {"filters": 4, "kernel_size": 3}), ("GlobalAveragePooling2D", {}),
+                   ("Dense", {"units": 3}), shape=[None, None, 3])
     result = infer(graph)
     assert result.output(graph.nodes[1].id).shape == (None, None, 4)
     assert result.total_params == 3 * 3 * 3 * 4 + 4 + 4 * 3 + 3

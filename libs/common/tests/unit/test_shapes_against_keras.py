@@ -6,7 +6,6 @@ import os
 from typing import Any
 
 import pytest
-
 from dlp2c.common.graph import Graph
 from dlp2c.common.inference import infer
 

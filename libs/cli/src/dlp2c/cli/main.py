@@ -7,6 +7,8 @@ Exit status: 0 when the work was done, 2 when the input was bad (the message say
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -15,6 +17,7 @@ from typing import Any
 
 import click
 from dlp2c.common.catalog import CATALOG, REQUIRED
+from dlp2c.common.dot import to_dot
 from dlp2c.common.errors import Dlp2cError
 from dlp2c.common.graph import Graph
 from dlp2c.common.importers import FORMATS, load_model
@@ -156,6 +159,34 @@ def validate(graph_file: Path, as_json: bool, show_all: bool) -> None:
         out.print(f"output [bold]{o.node.name or o.node.id}[/]: {_shape(o.output.shape)}", highlight=False)
     out.print(f"[green]valid[/]: {len(result.graph.nodes)} layers, {len(result.graph.edges)} edges, "
               f"[bold]{result.total_params:,}[/] parameters", highlight=False)
+
+
+@cli.command()
+@click.argument("graph_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Image to write; its extension picks the format (.svg, .png, .pdf) or .dot for the text.")
+@click.option("--lr", "left_right", is_flag=True, help="Draw left to right instead of top to bottom.")
+@reports_errors
+def render(graph_file: Path, output: Path, left_right: bool) -> None:
+    """Draw a graph with Graphviz: layers with their output shapes and parameter counts."""
+    graph = Graph.load(graph_file)
+    dot = to_dot(graph, infer(graph), "LR" if left_right else "TB")
+    fmt = output.suffix.lstrip(".").lower() or "svg"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "dot":
+        output.write_text(dot, encoding="utf-8")
+        return
+    if fmt not in ("svg", "png", "pdf"):
+        raise Dlp2cError(f"cannot draw {fmt!r} files; use .svg, .png, .pdf or .dot", str(output), code="bad_argument")
+    exe = shutil.which("dot")
+    if exe is None:
+        raise Dlp2cError("Graphviz is not installed", "dot", "apt-get install graphviz (or write .dot)",
+                         code="missing_dependency")
+    proc = subprocess.run([exe, f"-T{fmt}", "-o", str(output)], input=dot, text=True, capture_output=True,
+                          timeout=120, check=False)
+    if proc.returncode != 0:
+        raise Dlp2cError(f"Graphviz failed: {proc.stderr.strip()[:500]}", str(output), code="render_failed")
+    err.print(f"drew {len(graph.nodes)} layers -> {output}", highlight=False)
 
 
 @cli.command()

@@ -6,22 +6,23 @@ Every error raised for bad input derives from :class:`Dlp2cError`, carries a sta
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass(eq=False)
 class Dlp2cError(Exception):
     """Base class: ``message`` says what, ``where`` says where, ``hint`` says how to fix it."""
 
-    message: str
-    where: str = ""
-    hint: str = ""
-    code: str = "error"
-    details: dict[str, Any] = field(default_factory=dict)
+    code = "error"
 
-    def __post_init__(self) -> None:
-        super().__init__(str(self))
+    def __init__(self, message: str, where: str = "", hint: str = "", *, code: str | None = None,
+                 **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+        self.hint = hint
+        self.details = details
+        if code is not None:
+            self.code = code
 
     def __str__(self) -> str:
         text = f"{self.where}: {self.message}" if self.where else self.message
@@ -43,40 +44,34 @@ class Dlp2cError(Exception):
 class SchemaError(Dlp2cError):
     """The graph JSON does not have the documented shape (a missing, unknown or mistyped field)."""
 
-    def __init__(self, message: str, where: str = "", hint: str = "", **details: Any) -> None:
-        super().__init__(message, where, hint, "invalid_schema", details)
+    code = "invalid_schema"
 
 
 class UnknownOpError(Dlp2cError):
     """An op that the catalog does not know."""
 
-    def __init__(self, message: str, where: str = "", hint: str = "", **details: Any) -> None:
-        super().__init__(message, where, hint, "unknown_op", details)
+    code = "unknown_op"
 
 
 class GraphError(Dlp2cError):
     """The graph's wiring cannot run: a cycle, a dangling edge, a node with the wrong number of inputs."""
 
-    def __init__(self, message: str, where: str = "", hint: str = "", **details: Any) -> None:
-        super().__init__(message, where, hint, "invalid_graph", details)
+    code = "invalid_graph"
 
 
 class ShapeError(Dlp2cError):
     """Shapes do not fit: the node cannot take the tensors that reach it."""
 
-    def __init__(self, message: str, where: str = "", hint: str = "", **details: Any) -> None:
-        super().__init__(message, where, hint, "shape_mismatch", details)
+    code = "shape_mismatch"
 
 
 class ModelImportError(Dlp2cError):
     """A model file (Keras JSON, prototxt, ONNX) that cannot be turned into a graph."""
 
-    def __init__(self, message: str, where: str = "", hint: str = "", **details: Any) -> None:
-        super().__init__(message, where, hint, "import_failed", details)
+    code = "import_failed"
 
 
 class UnsupportedError(Dlp2cError):
     """Something we recognise but do not support yet: a layer, a field, a file format."""
 
-    def __init__(self, message: str, where: str = "", hint: str = "", **details: Any) -> None:
-        super().__init__(message, where, hint, "unsupported", details)
+    code = "unsupported"

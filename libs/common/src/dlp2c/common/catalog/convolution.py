@@ -74,12 +74,16 @@ def _transpose_count(p: Mapping[str, Any], inputs: Sequence[TensorType], _o: Ten
     return kh * kw * c_in * p["filters"] + (p["filters"] if p["use_bias"] else 0)
 
 
+def _image_window(op: str, p: Mapping[str, Any], t: TensorType) -> list[int | None]:
+    """Output height and width of a 2D window op over an image input."""
+    require_float(op, t)
+    require_rank(op, t, 3)
+    return spatial(op, t.shape[:2], p["kernel_size"], p["strides"], p["padding"], p["dilation_rate"])
+
+
 def _depthwise(p: Mapping[str, Any], inputs: Sequence[TensorType]) -> TensorType:
     t = inputs[0]
-    require_float("DepthwiseConv2D", t)
-    require_rank("DepthwiseConv2D", t, 3)
-    dims = spatial("DepthwiseConv2D", t.shape[:2], p["kernel_size"], p["strides"], p["padding"],
-                   p["dilation_rate"])
+    dims = _image_window("DepthwiseConv2D", p, t)
     c = t.shape[-1]
     return TensorType((*dims, None if c is None else c * p["depth_multiplier"]))
 
@@ -91,12 +95,7 @@ def _depthwise_count(p: Mapping[str, Any], inputs: Sequence[TensorType], _o: Ten
 
 
 def _separable(p: Mapping[str, Any], inputs: Sequence[TensorType]) -> TensorType:
-    t = inputs[0]
-    require_float("SeparableConv2D", t)
-    require_rank("SeparableConv2D", t, 3)
-    dims = spatial("SeparableConv2D", t.shape[:2], p["kernel_size"], p["strides"], p["padding"],
-                   p["dilation_rate"])
-    return TensorType((*dims, p["filters"]))
+    return TensorType((*_image_window("SeparableConv2D", p, inputs[0]), p["filters"]))
 
 
 def _separable_count(p: Mapping[str, Any], inputs: Sequence[TensorType], _o: TensorType) -> int:

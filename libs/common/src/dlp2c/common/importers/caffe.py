@@ -20,6 +20,7 @@ from dlp2c.common.catalog import CATALOG, TensorType
 from dlp2c.common.errors import Dlp2cError, ModelImportError, UnsupportedError
 from dlp2c.common.graph import Graph, Provenance
 from dlp2c.common.importers.prototxt import Message, parse
+from dlp2c.common.registry import Registry
 
 V1_TYPES = {  # V1 enum names of the old `layers {}` syntax
     "CONVOLUTION": "Convolution", "POOLING": "Pooling", "RELU": "ReLU", "INNER_PRODUCT": "InnerProduct",
@@ -207,19 +208,15 @@ def _padding(pads: list[int] | None) -> Any:
 
 
 Handler = Callable[[_Net, Message, str, str, list[Message]], None]
-_HANDLERS: dict[str, Handler] = {}
+_HANDLERS: Registry[Handler] = Registry("Caffe layer handler")
 _PARAM_FIELDS: dict[str, dict[str, set[str]]] = {}
 
 
 def handles(*kinds: str, fields: Mapping[str, set[str]] | None = None) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        for kind in kinds:
-            if kind in _HANDLERS:
-                raise ValueError(f"Caffe handler for {kind} registered twice")
-            _HANDLERS[kind] = fn
-            _PARAM_FIELDS[kind] = dict(fields or {})
-        return fn
-    return register
+    """Register the handler of these layer types, with the *_param fields it understands."""
+    for kind in kinds:
+        _PARAM_FIELDS[kind] = dict(fields or {})
+    return _HANDLERS.register(*kinds)
 
 
 _CONV_FIELDS = {"num_output", "bias_term", "pad", "pad_h", "pad_w", "kernel_size", "kernel_h", "kernel_w",

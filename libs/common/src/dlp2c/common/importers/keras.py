@@ -17,6 +17,7 @@ from typing import Any
 from dlp2c.common.catalog import CATALOG
 from dlp2c.common.errors import Dlp2cError, ModelImportError, UnsupportedError
 from dlp2c.common.graph import Graph, Provenance
+from dlp2c.common.registry import Registry
 
 MODEL_CLASSES = ("Sequential", "Model", "Functional")
 _KERAS1_RNN = {"output_dim": "units", "inner_activation": "recurrent_activation", "dropout_W": "dropout",
@@ -251,7 +252,8 @@ def _add_layer(layer: Mapping[str, Any], ctx: _Context, prefix: str, sources: li
 # --- one converter per Keras class ---------------------------------------------------------------
 
 Converter = Callable[[dict[str, Any], int, bool, str], tuple[str, dict[str, Any]]]
-_CONVERTERS: dict[str, Converter] = {}
+_CONVERTERS: Registry[Converter] = Registry("Keras layer converter")
+converter = _CONVERTERS.register
 _RENAMED = {  # Keras 1 and 2 class names that are another op here
     "Convolution1D": "Conv1D", "Convolution2D": "Conv2D", "Convolution3D": "Conv3D",
     "Deconvolution2D": "Conv2DTranspose", "Conv2DTranspose": "Conv2DTranspose",
@@ -264,16 +266,6 @@ _RENAMED = {  # Keras 1 and 2 class names that are another op here
 _KERAS1_KEYS = {"nb_filter": "filters", "subsample": "strides", "border_mode": "padding", "bias": "use_bias",
                 "output_dim": "units", "p": "rate", "subsample_length": "strides", "filter_length": "kernel_size",
                 "atrous_rate": "dilation_rate", "pool_length": "pool_size", "stride": "strides"}
-
-
-def converter(*class_names: str) -> Callable[[Converter], Converter]:
-    def register(fn: Converter) -> Converter:
-        for cls in class_names:
-            if cls in _CONVERTERS:
-                raise ValueError(f"Keras converter for {cls} registered twice")
-            _CONVERTERS[cls] = fn
-        return fn
-    return register
 
 
 def convert_layer(layer: Mapping[str, Any], major: int, channels_first: bool, where: str) -> tuple[str, dict[str, Any]]:

@@ -15,6 +15,7 @@ import numpy as np
 from dlp2c.common.catalog import CATALOG, TensorType
 from dlp2c.common.errors import Dlp2cError, ModelImportError, UnsupportedError
 from dlp2c.common.graph import Graph, Provenance
+from dlp2c.common.registry import Registry
 
 
 @dataclass
@@ -91,17 +92,8 @@ def import_onnx(source: str | Path | Any) -> Graph:
 
 
 Handler = Callable[[_Ctx, Any, dict[str, Any], str, str], None]
-_HANDLERS: dict[str, Handler] = {}
-
-
-def handles(*ops: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        for op in ops:
-            if op in _HANDLERS:
-                raise ValueError(f"ONNX handler for {op} registered twice")
-            _HANDLERS[op] = fn
-        return fn
-    return register
+_HANDLERS: Registry[Handler] = Registry("ONNX op handler")
+handles = _HANDLERS.register
 
 
 def _data(node: Any) -> list[str]:

@@ -72,6 +72,21 @@ def test_aliases_correct_ocr_and_table_spellings(text: str, op: str) -> None:
     assert match is not None and match.op == op
 
 
+@pytest.mark.parametrize(("text", "op", "params"), [
+    ("conv3-64", "Conv2D", {"kernel_size": 3, "filters": 64}),
+    ("3x3 conv, 64, /2", "Conv2D", {"kernel_size": 3, "filters": 64, "strides": 2}),
+    ("1x1, 256", "Conv2D", {"kernel_size": 1, "filters": 256}),
+    ("Conv dw / s2", "DepthwiseConv2D", {"kernel_size": 3, "strides": 2}),
+    ("FC-4096", "Dense", {"units": 4096}),
+    ("fc 1000", "Dense", {"units": 1000}),
+    ("3x3 max pool, /2", "MaxPooling2D", {"pool_size": 3, "strides": 2}),
+    ("dropout 0.5", "Dropout", {"rate": 0.5}),
+])
+def test_paper_notations_give_op_and_params(text: str, op: str, params: dict[str, Any]) -> None:
+    match = CATALOG.lookup(text)
+    assert match is not None and (match.op, match.params) == (op, params)
+
+
 def test_lookup_rejects_text_that_names_no_layer() -> None:
     assert CATALOG.lookup("Figure 3: accuracy over epochs") is None
 

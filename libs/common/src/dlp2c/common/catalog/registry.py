@@ -5,9 +5,11 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from dlp2c.common.catalog import convolution, core, merge, normalization, pooling, recurrent, reshaping
+from dlp2c.common.catalog.notation import read_notation
 from dlp2c.common.catalog.spec import OpSpec
 from dlp2c.common.errors import UnknownOpError
 
@@ -25,7 +27,8 @@ def normalize_alias(text: str) -> str:
 class AliasMatch:
     op: str
     alias: str
-    score: float  # 1.0 for an exact alias, difflib's ratio for a fuzzy one
+    score: float  # 1.0 for an exact alias or notation, difflib's ratio for a fuzzy one
+    params: dict[str, Any] = field(default_factory=dict)  # what a notation such as conv3-64 fixes
 
 
 class Catalog:
@@ -70,10 +73,14 @@ class Catalog:
         raise UnknownOpError(f"unknown op {name!r}", where, hint, op=name)
 
     def lookup(self, text: str, cutoff: float = 0.75) -> AliasMatch | None:
-        """The op a piece of text names (OCR output, a table cell), exact alias first, then fuzzy."""
+        """The op a piece of text names (OCR output, a table cell): exact alias, notation, then fuzzy."""
         key = normalize_alias(text)
         if key in self._aliases:
             return AliasMatch(self._aliases[key], key, 1.0)
+        notation = read_notation(text)
+        if notation is not None:
+            op, params, example = notation
+            return AliasMatch(op, example, 1.0, self._ops[op].check_params(params, text))
         close = difflib.get_close_matches(key, list(self._aliases), n=1, cutoff=cutoff)
         if not close:
             return None

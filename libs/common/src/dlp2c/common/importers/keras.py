@@ -256,9 +256,8 @@ _CONVERTERS: Registry[Converter] = Registry("Keras layer converter")
 converter = _CONVERTERS.register
 _RENAMED = {  # Keras 1 and 2 class names that are another op here
     "Convolution1D": "Conv1D", "Convolution2D": "Conv2D", "Convolution3D": "Conv3D",
-    "Deconvolution2D": "Conv2DTranspose", "Conv2DTranspose": "Conv2DTranspose",
-    "AtrousConvolution2D": "Conv2D", "SeparableConvolution2D": "SeparableConv2D",
-    "CustomScaleLayer": "ScaledAdd", "Softmax": "Softmax", "InputLayer": "Input",
+    "Deconvolution2D": "Conv2DTranspose", "AtrousConvolution2D": "Conv2D",
+    "SeparableConvolution2D": "SeparableConv2D", "CustomScaleLayer": "ScaledAdd",
     "MaxPool2D": "MaxPooling2D", "AvgPool2D": "AveragePooling2D", "MaxPool1D": "MaxPooling1D",
     "AvgPool1D": "AveragePooling1D", "GlobalAvgPool2D": "GlobalAveragePooling2D",
     "GlobalMaxPool2D": "GlobalMaxPooling2D", "Concat": "Concatenate",
@@ -281,7 +280,7 @@ def convert_layer(layer: Mapping[str, Any], major: int, channels_first: bool, wh
     if op not in CATALOG:
         raise UnsupportedError(f"Keras layer {class_name!r} is not supported", where,
                                "replace it with supported layers (see `dlp2c ops`)", layer=class_name)
-    return op, _pick(op, cfg, channels_first)
+    return op, _pick(op, cfg, channels_first, where)
 
 
 def _keras1(cfg: dict[str, Any], class_name: str) -> dict[str, Any]:
@@ -295,7 +294,7 @@ def _keras1(cfg: dict[str, Any], class_name: str) -> dict[str, Any]:
     return out
 
 
-def _pick(op: str, cfg: Mapping[str, Any], channels_first: bool) -> dict[str, Any]:
+def _pick(op: str, cfg: Mapping[str, Any], channels_first: bool, where: str) -> dict[str, Any]:
     """The catalog's params of ``op`` that the config sets (Keras names are ours by design)."""
     spec = CATALOG.get(op)
     params = {}
@@ -303,7 +302,8 @@ def _pick(op: str, cfg: Mapping[str, Any], channels_first: bool) -> dict[str, An
         if name in cfg and cfg[name] is not None:
             params[name] = cfg[name]
     if isinstance(params.get("activation"), Mapping):
-        raise UnsupportedError(f"custom activation {params['activation'].get('class_name')!r} is not supported")
+        raise UnsupportedError(f"custom activation {params['activation'].get('class_name')!r} is not supported",
+                               where)
     if "axis" in params and isinstance(params["axis"], list) and spec.param_index["axis"].kind.value == "int":
         params["axis"] = params["axis"][0] if len(params["axis"]) == 1 else params["axis"]
     if channels_first and params.get("axis") == 1:
@@ -347,8 +347,8 @@ def _lambda(cfg: dict[str, Any], _m: int, _cf: bool, _w: str) -> tuple[str, dict
 
 
 @converter("GRU")
-def _gru(cfg: dict[str, Any], major: int, cf: bool, _w: str) -> tuple[str, dict[str, Any]]:
-    params = _pick("GRU", cfg, cf)
+def _gru(cfg: dict[str, Any], major: int, cf: bool, where: str) -> tuple[str, dict[str, Any]]:
+    params = _pick("GRU", cfg, cf, where)
     if "reset_after" not in cfg:  # Keras 1 and 2 computed the reset gate before the matmul
         params["reset_after"] = major >= 3
     return "GRU", params
@@ -385,8 +385,8 @@ def _activation(cfg: dict[str, Any], _m: int, _cf: bool, where: str) -> tuple[st
 
 
 @converter("ReLU")
-def _relu(cfg: dict[str, Any], _m: int, cf: bool, _w: str) -> tuple[str, dict[str, Any]]:
-    params = _pick("ReLU", cfg, cf)
+def _relu(cfg: dict[str, Any], _m: int, cf: bool, where: str) -> tuple[str, dict[str, Any]]:
+    params = _pick("ReLU", cfg, cf, where)
     if "negative_slope" not in params and cfg.get("alpha") is not None:
         params["negative_slope"] = cfg["alpha"]
     return "ReLU", params

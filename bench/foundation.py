@@ -85,8 +85,8 @@ def report(rows: list[Row], out: Path) -> str:
         pts = [r for r in rows if r.source == source]
         ax.scatter([r.nodes for r in pts], [r.import_ms + r.infer_ms for r in pts], marker=marker, label=source)
         for r in pts:
-            if r.nodes < 120:
-                continue  # the small ones crowd the corner; the table lists them
+            if r.nodes < 300:
+                continue  # the smaller ones crowd together; the table lists every model
             label = Path(r.model).stem if "/" in r.model else r.model
             ax.annotate(label, (r.nodes, r.import_ms + r.infer_ms), fontsize=7, xytext=(3, 3),
                         textcoords="offset points")

@@ -117,7 +117,7 @@ def infer(graph: Graph) -> Inference:
         inputs = tuple(info[s].output for s in sources)
         if not spec.accepts_int and spec.min_inputs > 0:
             for src, t in zip(sources, inputs, strict=True):
-                if t.dtype.startswith("int") and node.op not in ("Embedding",):
+                if t.dtype.startswith("int"):
                     raise ShapeError(f"{node.op} cannot take integer ids {t} from {nodes[src].label}",
                                      node.label, "insert Embedding to turn token ids into vectors")
         params = node.resolved()

@@ -13,6 +13,8 @@ from dlp2c.common.errors import ShapeError
 
 def _embedding(p: Mapping[str, Any], inputs: Sequence[TensorType]) -> TensorType:
     t = inputs[0]
+    if not t.dtype.startswith("int"):
+        raise ShapeError(f"Embedding takes integer token ids, got {t}", hint="give the Input dtype int32")
     require_rank("Embedding", t, 1, 2)
     return TensorType((*t.shape, p["output_dim"]))
 

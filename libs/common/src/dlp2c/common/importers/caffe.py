@@ -474,7 +474,12 @@ def _embed(net: _Net, layer: Message, name: str, where: str, _rest: list[Message
         raise UnsupportedError("Embed with bias_term (Caffe's default) has no equivalent here", where,
                                "set bias_term: false")
     params = {"input_dim": int(p.get("input_dim")), "output_dim": int(p.get("num_output"))}
-    _one_top(net, layer, net.add("Embedding", params, _bottoms(layer)[:1], name, where))
+    bottom = _bottoms(layer)[0]
+    source = net.graph.node(net.source_of(bottom, where))
+    if source.op == "Input":  # Caffe blobs are float; what feeds an Embed holds token ids
+        source.params["dtype"] = "int32"
+        net.types[source.id] = TensorType(net.types[source.id].shape, "int32")
+    _one_top(net, layer, net.add("Embedding", params, [bottom], name, where))
 
 
 @handles("LSTM", "RNN", fields={"recurrent_param": {"num_output", "expose_hidden", "debug_info"}})

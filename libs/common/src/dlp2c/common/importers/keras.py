@@ -56,7 +56,17 @@ def import_keras(source: str | Path | Mapping[str, Any], *, name: str | None = N
     ctx = _Context(Graph(str(graph_name)), str(obj.get("keras_version", "3")))
     ctx.channels_first = _uses_channels_first(obj)
     _import_model(obj, ctx, prefix="", feeds=None)
+    _ids_into_embeddings(ctx.graph)
     return ctx.graph
+
+
+def _ids_into_embeddings(graph: Graph) -> None:
+    """Keras declares the input of an Embedding as float32 and casts; here token ids are int32."""
+    feeds = graph.inputs_of()
+    fed_to_embedding = {src for node in graph.nodes if node.op == "Embedding" for src in feeds[node.id]}
+    for node in graph.nodes:
+        if node.op == "Input" and node.id in fed_to_embedding and not node.params["dtype"].startswith("int"):
+            node.params["dtype"] = "int32"
 
 
 def _read(path: Path) -> Any:

@@ -61,6 +61,11 @@ def test_ops_and_schema() -> None:
     assert "kernel_size" in conv.output and "required" in conv.output
     unknown = runner.invoke(cli, ["ops", "Conv2d"])
     assert unknown.exit_code == 2 and "did you mean 'Conv2D'" in unknown.output
+    after_image = json.loads(runner.invoke(cli, ["ops", "--after", "28,28,1", "--json"]).output)
+    assert "Conv2D" in after_image and "Dense" not in after_image
+    after_ids = runner.invoke(cli, ["ops", "--after", "500", "--dtype", "int32"]).output.split()
+    assert "Embedding" in after_ids and "LSTM" not in after_ids
+    assert runner.invoke(cli, ["ops", "--after", "a,b"]).exit_code == 2
     schema = json.loads(runner.invoke(cli, ["schema"]).output)
     assert "Conv2D" in schema["$defs"]["params"]
 

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from dlp2c.common.catalog import CATALOG, REQUIRED
+from dlp2c.common.catalog import CATALOG, REQUIRED, TensorType
 from dlp2c.common.dot import to_dot
 from dlp2c.common.errors import Dlp2cError
+from dlp2c.common.grammar import next_layers
 from dlp2c.common.graph import Graph
 from dlp2c.common.importers import FORMATS, load_model
 from dlp2c.common.inference import Inference, infer
@@ -197,12 +198,31 @@ def schema(output: str) -> None:
     _write(output, json.dumps(graph_schema(), indent=2))
 
 
+def _tensor(text: str, dtype: str) -> TensorType:
+    try:
+        dims = [None if d.strip() in ("?", "None", "") else int(d) for d in text.strip("()").split(",") if d.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: use sizes without the batch, e.g. 28,28,1 or ?,64",
+                                 param_hint="--after") from None
+    return TensorType(tuple(dims), dtype)
+
+
 @cli.command()
 @click.argument("op", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--after", metavar="SHAPE", help="Only ops that can follow a tensor of this shape, e.g. 28,28,1.")
+@click.option("--dtype", type=click.Choice(["float32", "int32"]), default="float32", show_default=True,
+              help="Element type of the --after tensor (int32 for token ids).")
 @reports_errors
-def ops(op: str | None, as_json: bool) -> None:
-    """List the supported ops, or show one op's parameters and aliases."""
+def ops(op: str | None, as_json: bool, after: str | None, dtype: str) -> None:
+    """List the supported ops, or show one op's parameters and aliases.
+
+    With --after, list what the paper's grammar allows next (derived from the shape rules).
+    """
+    if after is not None:
+        names = next_layers(_tensor(after, dtype))
+        click.echo(json.dumps(names) if as_json else "\n".join(names))
+        return
     specs = [CATALOG.get(op)] if op else list(CATALOG)
     if as_json:
         click.echo(json.dumps([{

@@ -14,19 +14,10 @@ from pathlib import Path
 from dlp2c.common.importers import load_model
 from dlp2c.common.inference import infer
 
-KERAS_APPS = ["VGG16", "VGG19", "ResNet50", "ResNet50V2", "InceptionV3", "InceptionResNetV2", "Xception",
-              "MobileNet", "MobileNetV2", "DenseNet121", "EfficientNetB0"]
-CAFFE_REFERENCE = {  # what Caffe reports, from the foundation issue
-    "mnist/lenet.prototxt": 431_080, "bvlc_alexnet/deploy.prototxt": 60_965_224,
-    "bvlc_reference_caffenet/deploy.prototxt": 60_965_224, "bvlc_googlenet/deploy.prototxt": 6_998_552,
-    "SqueezeNet_v1.0/deploy.prototxt": 1_248_424, "SqueezeNet_v1.1/deploy.prototxt": 1_235_496,
-    "vgg/vgg16_deploy.prototxt": 138_357_544, "vgg_face/VGG_FACE_deploy.prototxt": 145_002_878,
-    "resnet/ResNet-50-deploy.prototxt": 25_610_269, "resnet/ResNet-101-deploy.prototxt": 44_654_608,
-    "resnet/ResNet-152-deploy.prototxt": 60_344_387, "mobilenet/mobilenet_deploy.prototxt": 4_253_891,
-    "mobilenet/mobilenet_v2_deploy.prototxt": 3_540_189, "inception/deploy_inception-v3.prototxt": 23_869_094,
-    "inception/deploy_inception-v4.prototxt": 42_743_133, "inception/deploy_xception.prototxt": 22_910_520,
-    "senet/SE-BN-Inception.prototxt": 11_951_723,
-}
+REFERENCE = json.loads((Path(__file__).resolve().parents[1] / "tests" / "data" / "groundtruth"
+                        / "reference_models.json").read_text())
+KERAS_APPS: list[str] = REFERENCE["keras_applications"]
+CAFFE_REFERENCE: dict[str, int] = REFERENCE["caffe_param_counts"]
 
 
 @dataclass

@@ -14,8 +14,8 @@ from dlp2c.cli.main import cli
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 keras = pytest.importorskip("keras")
 
-MODELS = ["VGG16", "VGG19", "ResNet50", "ResNet50V2", "InceptionV3", "InceptionResNetV2", "Xception", "MobileNet",
-          "MobileNetV2", "DenseNet121", "EfficientNetB0"]
+GROUNDTRUTH = Path(__file__).resolve().parents[4] / "tests" / "data" / "groundtruth" / "reference_models.json"
+MODELS: list[str] = json.loads(GROUNDTRUTH.read_text())["keras_applications"]
 
 
 def _edges(model: keras.Model) -> int:

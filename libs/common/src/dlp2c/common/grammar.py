@@ -42,10 +42,8 @@ def can_follow(op: str, t: TensorType) -> bool:
     spec = CATALOG.get(op)
     if spec.min_inputs > 1 or spec.max_inputs == 0:
         return False
-    if t.dtype.startswith("int") and not spec.accepts_int:
-        return False
     try:
-        spec.infer(spec.resolve(probe_params(spec, t)), [t])
+        spec.output(spec.resolve(probe_params(spec, t)), [t])
     except Dlp2cError:
         return False
     return True

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dlp2c.common.catalog import TensorType
-from dlp2c.common.errors import Dlp2cError, GraphError, ShapeError
+from dlp2c.common.errors import Dlp2cError, GraphError
 from dlp2c.common.graph import Graph, Node
 
 
@@ -115,14 +115,9 @@ def infer(graph: Graph) -> Inference:
                 hint = f"merge the branches first (Concatenate or Add), then feed the {node.op}"
             raise GraphError(f"{node.op} takes {spec.arity_text()} input(s), got {count}", node.label, hint)
         inputs = tuple(info[s].output for s in sources)
-        if not spec.accepts_int and spec.min_inputs > 0:
-            for src, t in zip(sources, inputs, strict=True):
-                if t.dtype.startswith("int"):
-                    raise ShapeError(f"{node.op} cannot take integer ids {t} from {nodes[src].label}",
-                                     node.label, "insert Embedding to turn token ids into vectors")
         params = node.resolved()
         try:
-            output = spec.infer(params, inputs)
+            output = spec.output(params, inputs)
             n_params = spec.count(params, inputs, output)
         except Dlp2cError as exc:
             if not exc.where:

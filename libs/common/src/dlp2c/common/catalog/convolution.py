@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dlp2c.common.catalog import params as P
-from dlp2c.common.catalog.rules import known, require_float, require_rank, spatial, transposed_out
+from dlp2c.common.catalog.rules import known, require_rank, spatial, transposed_out
 from dlp2c.common.catalog.spec import OpSpec, TensorType
 from dlp2c.common.errors import ShapeError
 
@@ -18,7 +18,6 @@ def _channels(op: str, t: TensorType) -> int:
 def _conv(op: str, n: int):
     def rule(p: Mapping[str, Any], inputs: Sequence[TensorType]) -> TensorType:
         t = inputs[0]
-        require_float(op, t)
         require_rank(op, t, n + 1)
         groups = p.get("groups", 1)
         c_in = t.shape[-1]
@@ -56,7 +55,6 @@ def _conv_spec(op: str, n: int, aliases: tuple[str, ...], doc: str) -> OpSpec:
 
 def _transpose(p: Mapping[str, Any], inputs: Sequence[TensorType]) -> TensorType:
     t = inputs[0]
-    require_float("Conv2DTranspose", t)
     require_rank("Conv2DTranspose", t, 3)
     pads = [p["padding"]] * 2 if isinstance(p["padding"], str) else list(p["padding"])
     out_pad = p["output_padding"] or (None, None)
@@ -76,7 +74,6 @@ def _transpose_count(p: Mapping[str, Any], inputs: Sequence[TensorType], _o: Ten
 
 def _image_window(op: str, p: Mapping[str, Any], t: TensorType) -> list[int | None]:
     """Output height and width of a 2D window op over an image input."""
-    require_float(op, t)
     require_rank(op, t, 3)
     return spatial(op, t.shape[:2], p["kernel_size"], p["strides"], p["padding"], p["dilation_rate"])
 

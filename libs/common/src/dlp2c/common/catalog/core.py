@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dlp2c.common.catalog import params as P
-from dlp2c.common.catalog.rules import known, require_float, require_rank, single
+from dlp2c.common.catalog.rules import known, require_rank, same, single
 from dlp2c.common.catalog.spec import OpSpec, TensorType
 from dlp2c.common.errors import ShapeError
 
@@ -17,7 +17,6 @@ def _input(p: Mapping[str, Any], _inputs: Sequence[TensorType]) -> TensorType:
 
 def _dense(p: Mapping[str, Any], inputs: Sequence[TensorType]) -> TensorType:
     t = single(inputs)
-    require_float("Dense", t)
     require_rank("Dense", t, 1, 2)
     return TensorType((*t.shape[:-1], p["units"]))
 
@@ -25,17 +24,6 @@ def _dense(p: Mapping[str, Any], inputs: Sequence[TensorType]) -> TensorType:
 def _dense_count(p: Mapping[str, Any], inputs: Sequence[TensorType], _o: TensorType) -> int:
     n_in = known("Dense", inputs[0].shape[-1], "input width")
     return n_in * p["units"] + (p["units"] if p["use_bias"] else 0)
-
-
-def _same(_p: Mapping[str, Any], inputs: Sequence[TensorType]) -> TensorType:
-    return single(inputs)
-
-
-def _same_float(op: str):
-    def rule(_p: Mapping[str, Any], inputs: Sequence[TensorType]) -> TensorType:
-        require_float(op, inputs[0])
-        return inputs[0]
-    return rule
 
 
 def _prelu_count(p: Mapping[str, Any], inputs: Sequence[TensorType], _o: TensorType) -> int:
@@ -53,11 +41,6 @@ def _lambda(p: Mapping[str, Any], inputs: Sequence[TensorType]) -> TensorType:
     if len(inputs) > 1:
         raise ShapeError("Lambda with several inputs needs an explicit output_shape",
                          hint="set output_shape on the Lambda node")
-    return inputs[0]
-
-
-def _softmax(p: Mapping[str, Any], inputs: Sequence[TensorType]) -> TensorType:
-    require_float("Softmax", inputs[0])
     return inputs[0]
 
 
@@ -79,29 +62,29 @@ OPS = [
     OpSpec(
         "Activation", "activation", "Element-wise activation function.",
         (P.str_("activation", P.REQUIRED, P.ACTIVATIONS, "the function"),),
-        _same, aliases=("activation", "act", "nonlinearity"),
+        same, aliases=("activation", "act", "nonlinearity"),
     ),
     OpSpec("ReLU", "activation", "Rectified linear unit, optionally capped (ReLU6) or leaky.",
            (P.float_("max_value", None, "cap, 6 for ReLU6", min=0),
             P.float_("negative_slope", 0.0, "slope below the threshold", min=0),
             P.float_("threshold", 0.0, "values below are damped")),
-           _same_float("ReLU"), aliases=("relu", "re lu", "rectifier", "relu6", "relu 6")),
+           same, aliases=("relu", "re lu", "rectifier", "relu6", "relu 6")),
     OpSpec("LeakyReLU", "activation", "Leaky rectified linear unit.",
            (P.float_("negative_slope", 0.3, "slope for negative inputs", min=0),),
-           _same_float("LeakyReLU"), aliases=("leakyrelu", "leaky relu", "lrelu", "leaky")),
+           same, aliases=("leakyrelu", "leaky relu", "lrelu", "leaky")),
     OpSpec("PReLU", "activation", "Parametric ReLU with learned slopes.",
            (P.ints("shared_axes", None, doc="axes (1-based, batch excluded) sharing one slope"),),
-           _same_float("PReLU"), _prelu_count, aliases=("prelu", "parametric relu")),
+           same, _prelu_count, aliases=("prelu", "parametric relu")),
     OpSpec("ELU", "activation", "Exponential linear unit.", (P.float_("alpha", 1.0, "scale for negatives"),),
-           _same_float("ELU"), aliases=("elu",)),
+           same, aliases=("elu",)),
     OpSpec("Softmax", "activation", "Softmax over an axis.", (P.int_("axis", -1, "Keras axis (batch is 0)"),),
-           _softmax, aliases=("softmax", "soft-max", "soft max", "softmx", "classifier", "prob", "probabilities")),
+           same, aliases=("softmax", "soft-max", "soft max", "softmx", "classifier", "prob", "probabilities")),
     OpSpec(
         "Dropout", "core", "Randomly zeroes inputs during training.",
         (P.float_("rate", P.REQUIRED, "fraction dropped", min=0.0, max=1.0),
          P.shape("noise_shape", None, "mask shape; 1 = shared along that axis", nullable=True),
          P.int_("seed", None, "random seed", nullable=True)),
-        _same, aliases=("dropout", "drop out", "drop", "dropout layer"), accepts_int=True,
+        same, aliases=("dropout", "drop out", "drop", "dropout layer"), accepts_int=True,
     ),
     OpSpec(
         "Lambda", "core",

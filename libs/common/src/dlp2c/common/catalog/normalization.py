@@ -6,15 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dlp2c.common.catalog import params as P
-from dlp2c.common.catalog.rules import axis_index, known, require_float, require_rank
+from dlp2c.common.catalog.rules import axis_index, known, require_rank, same
 from dlp2c.common.catalog.spec import OpSpec, TensorType
-
-
-def _same_float(op: str):
-    def rule(_p: Mapping[str, Any], inputs: Sequence[TensorType]) -> TensorType:
-        require_float(op, inputs[0])
-        return inputs[0]
-    return rule
 
 
 def _axis_size(op: str, t: TensorType, axis: int) -> int:
@@ -42,7 +35,6 @@ def _normalization_count(p: Mapping[str, Any], inputs: Sequence[TensorType], _o:
 
 
 def _lrn(p: Mapping[str, Any], inputs: Sequence[TensorType]) -> TensorType:
-    require_float("LRN", inputs[0])
     require_rank("LRN", inputs[0], 3)
     return inputs[0]
 
@@ -62,7 +54,7 @@ OPS = [
          P.bool_("scale", True, "learn a scale (gamma)"),
          P.bool_("moving_stats_factor", False,
                  "keep one more scalar that normalises the stored statistics, as Caffe's BatchNorm does")),
-        _same_float("BatchNormalization"), _bn_count,
+        same, _bn_count,
         aliases=("batchnormalization", "batch normalization", "batch norm", "batchnorm", "bn", "batch-norm",
                  "batch normalisation"),
     ),
@@ -71,7 +63,7 @@ OPS = [
         (P.ints("axis", -1, None, "Keras axes normalised over"),
          P.float_("epsilon", 0.001, "added to the variance", min=0),
          P.bool_("center", True, "learn an offset"), P.bool_("scale", True, "learn a scale")),
-        _same_float("LayerNormalization"), _ln_count,
+        same, _ln_count,
         aliases=("layernormalization", "layer norm", "layernorm", "ln", "layer normalization"),
     ),
     OpSpec(
@@ -88,16 +80,16 @@ OPS = [
         (P.ints("axis", -1, None, "Keras axes with separate statistics"),
          P.floats("mean", None, "stored mean"), P.floats("variance", None, "stored variance"),
          P.bool_("invert", False, "undo the normalisation instead")),
-        _same_float("Normalization"), _normalization_count, aliases=("normalization", "standardization"),
+        same, _normalization_count, aliases=("normalization", "standardization"),
     ),
     OpSpec(
         "Rescaling", "normalization", "Multiply by a constant and add an offset.",
         (P.float_("scale", P.REQUIRED, "multiplier"), P.float_("offset", 0.0, "offset")),
-        _same_float("Rescaling"), aliases=("rescaling", "rescale", "scaling"),
+        same, aliases=("rescaling", "rescale", "scaling"),
     ),
     OpSpec(
         "Scale", "normalization", "Learned per-channel scale and optional bias (Caffe's Scale layer).",
         (P.int_("axis", -1, "Keras axis of the channels"), P.bool_("bias_term", False, "learn a bias too")),
-        _same_float("Scale"), _scale_count, aliases=("scale", "channel scale", "affine channel"),
+        same, _scale_count, aliases=("scale", "channel scale", "affine channel"),
     ),
 ]

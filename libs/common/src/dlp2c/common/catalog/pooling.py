@@ -6,14 +6,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dlp2c.common.catalog import params as P
-from dlp2c.common.catalog.rules import require_float, require_rank, spatial
+from dlp2c.common.catalog.rules import require_rank, spatial
 from dlp2c.common.catalog.spec import OpSpec, TensorType
 
 
 def _pool(op: str, n: int):
     def rule(p: Mapping[str, Any], inputs: Sequence[TensorType]) -> TensorType:
         t = inputs[0]
-        require_float(op, t)
         require_rank(op, t, n + 1)
         strides = p["strides"] if p["strides"] is not None else p["pool_size"]
         dims = spatial(op, t.shape[:-1], p["pool_size"], strides, p["padding"], ceil_mode=p["ceil_mode"])
@@ -35,7 +34,6 @@ def _pool_spec(op: str, n: int, aliases: tuple[str, ...], doc: str) -> OpSpec:
 def _global(op: str, n: int):
     def rule(p: Mapping[str, Any], inputs: Sequence[TensorType]) -> TensorType:
         t = inputs[0]
-        require_float(op, t)
         require_rank(op, t, n + 1)
         return TensorType((*([1] * n), t.shape[-1]) if p["keepdims"] else (t.shape[-1],))
     return rule

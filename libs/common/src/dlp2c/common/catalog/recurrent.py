@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dlp2c.common.catalog import params as P
-from dlp2c.common.catalog.rules import known, require_float, require_rank
+from dlp2c.common.catalog.rules import known, require_rank
 from dlp2c.common.catalog.spec import OpSpec, TensorType
 from dlp2c.common.errors import ShapeError
 
@@ -26,7 +26,6 @@ def _embedding_count(p: Mapping[str, Any], _i: Sequence[TensorType], _o: TensorT
 def _rnn(op: str):
     def rule(p: Mapping[str, Any], inputs: Sequence[TensorType]) -> TensorType:
         t = inputs[0]
-        require_float(op, t)
         require_rank(op, t, 2)
         if p["return_state"]:
             raise ShapeError(f"{op} with return_state=true has several outputs, which graphs here do not carry",
@@ -75,7 +74,7 @@ def _bidirectional(p: Mapping[str, Any], inputs: Sequence[TensorType]) -> Tensor
     spec, inner = _inner(p["layer"])
     if spec.family != "recurrent":
         raise ShapeError(f"Bidirectional wraps a recurrent layer, not {spec.name}", hint="wrap LSTM, GRU or SimpleRNN")
-    out = spec.infer(inner, inputs)
+    out = spec.output(inner, inputs)
     if p["merge_mode"] == "concat":
         return TensorType((*out.shape[:-1], out.shape[-1] * 2))
     return out
@@ -83,7 +82,7 @@ def _bidirectional(p: Mapping[str, Any], inputs: Sequence[TensorType]) -> Tensor
 
 def _bidirectional_count(p: Mapping[str, Any], inputs: Sequence[TensorType], out: TensorType) -> int:
     spec, inner = _inner(p["layer"])
-    return 2 * spec.count(inner, inputs, spec.infer(inner, inputs))
+    return 2 * spec.count(inner, inputs, spec.output(inner, inputs))
 
 
 def _time_distributed(p: Mapping[str, Any], inputs: Sequence[TensorType]) -> TensorType:
@@ -91,14 +90,14 @@ def _time_distributed(p: Mapping[str, Any], inputs: Sequence[TensorType]) -> Ten
     if t.rank < 2:
         raise ShapeError(f"TimeDistributed needs a sequence of items, got {t}", hint="feed it a sequence")
     spec, inner = _inner(p["layer"])
-    step = spec.infer(inner, [TensorType(t.shape[1:], t.dtype)])
+    step = spec.output(inner, [TensorType(t.shape[1:], t.dtype)])
     return TensorType((t.shape[0], *step.shape), step.dtype)
 
 
 def _time_distributed_count(p: Mapping[str, Any], inputs: Sequence[TensorType], _o: TensorType) -> int:
     spec, inner = _inner(p["layer"])
     step_in = [TensorType(inputs[0].shape[1:], inputs[0].dtype)]
-    return spec.count(inner, step_in, spec.infer(inner, step_in))
+    return spec.count(inner, step_in, spec.output(inner, step_in))
 
 
 OPS = [

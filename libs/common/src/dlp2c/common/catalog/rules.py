@@ -8,7 +8,7 @@ rank 1; every rule says which ranks it takes and, when it is given another, whic
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dlp2c.common.catalog.spec import TensorType
@@ -43,14 +43,12 @@ def require_rank(op: str, t: TensorType, *ranks: int) -> None:
     raise ShapeError(f"{op} needs {want}, but its input is {t}", hint=hint, got=list(t.shape))
 
 
-def require_float(op: str, t: TensorType) -> None:
-    if t.dtype.startswith("int"):
-        raise ShapeError(
-            f"{op} cannot take integer ids {t}", hint="insert Embedding to turn token ids into vectors"
-        )
-
-
 def single(inputs: Sequence[TensorType]) -> TensorType:
+    return inputs[0]
+
+
+def same(_p: Mapping[str, Any], inputs: Sequence[TensorType]) -> TensorType:
+    """The shape rule of element-wise layers: the output is the input."""
     return inputs[0]
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dlp2c.common.errors import SchemaError
+from dlp2c.common.errors import SchemaError, ShapeError
 
 REQUIRED: Any = object()  # sentinel default: the parameter must be given
 
@@ -338,6 +338,15 @@ class OpSpec:
             p.name: p.resolve(given.get(p.name, p.default))
             for p in self.params
         }
+
+    def output(self, params: Mapping[str, Any], inputs: Sequence[TensorType]) -> TensorType:
+        """The shape rule, after the one check every compute layer shares: no integer token ids."""
+        if not self.accepts_int:
+            for t in inputs:
+                if t.dtype.startswith("int"):
+                    raise ShapeError(f"{self.name} cannot take integer ids {t}",
+                                     hint="insert Embedding to turn token ids into vectors")
+        return self.infer(params, inputs)
 
     def arity_text(self) -> str:
         if self.max_inputs == self.min_inputs:

@@ -59,7 +59,7 @@ class _Net:
         node = self.graph.nodes[-1]
         spec = CATALOG.get(op)
         try:
-            self.types[node_id] = spec.infer(node.resolved(), [self.types[s] for s in sources])
+            self.types[node_id] = spec.output(node.resolved(), [self.types[s] for s in sources])
         except Dlp2cError as exc:
             exc.where = where
             raise

@@ -35,7 +35,7 @@ class _Ctx:
         node_id = self.graph.add(op, params, inputs=sources, name=name, id=self.graph.unique_id(name),
                                  provenance=Provenance("model_file", f"onnx node {name}"))
         try:
-            self.types[node_id] = CATALOG.get(op).infer(self.graph.nodes[-1].resolved(),
+            self.types[node_id] = CATALOG.get(op).output(self.graph.nodes[-1].resolved(),
                                                         [self.types[s] for s in sources])
         except Dlp2cError as exc:
             exc.where = where

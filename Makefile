@@ -8,12 +8,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 PROTO_STAMP := libs/common/gen/.proto-stamp
 PROTOS := $(shell find proto -name '*.proto')
-PACKAGES := -e libs/common -e libs/cli
+PACKAGES := -e libs/common -e libs/cli -e services/codegen
 # Debian packages the project needs on this machine (binaries checked, packages installed when missing).
 SYSTEM_BINS := dot:graphviz
 RUN_OUT ?= out/run
 
-.PHONY: help setup sysdeps proto schema run test test-fast bench lint clean
+.PHONY: help setup sysdeps proto schema caffe run serve test test-fast bench lint clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -21,7 +21,7 @@ help: ## List the targets
 
 setup: $(STAMP) $(PROTO_STAMP) ## Create .venv with every dependency and generate the protobuf stubs
 
-$(STAMP): pyproject.toml libs/common/pyproject.toml libs/cli/pyproject.toml | sysdeps
+$(STAMP): pyproject.toml libs/common/pyproject.toml libs/cli/pyproject.toml services/codegen/pyproject.toml | sysdeps
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 (e.g. apt-get install python3.11 python3.11-venv)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
@@ -45,18 +45,25 @@ $(PROTO_STAMP): $(PROTOS) $(STAMP)
 
 proto: $(PROTO_STAMP) ## Generate the Python protobuf/gRPC stubs from proto/ (not committed)
 
+caffe: ## Build real Caffe (pycaffe, CPU) from source into ~/.cache/dlp2c/caffe, once (about 4-6 minutes)
+	PYTHON=$(PYTHON) scripts/build_caffe.sh
+
 schema: setup ## Regenerate the published JSON Schema of the graph from the catalog
 	$(BIN)/dlp2c schema -o proto/dlp2c/graph/v1/graph.schema.json
 
-run: setup ## The main job on embedded defaults: a bundled model definition in, its graph and summary out
+run: setup ## The main job on embedded defaults: a bundled model definition in, verified code for 4 frameworks out
 	@mkdir -p $(RUN_OUT)
 	$(BIN)/dlp2c import libs/cli/src/dlp2c/cli/examples/lenet5.prototxt -o $(RUN_OUT)/lenet5.graph.json
 	$(BIN)/dlp2c validate $(RUN_OUT)/lenet5.graph.json
+	$(BIN)/dlp2c generate $(RUN_OUT)/lenet5.graph.json -o $(RUN_OUT)/lenet5 --verify
 
-test: setup ## Run every test this machine can run (real data tests skip when ../shared/realdata is absent)
+test: setup caffe ## Run every test (builds real Caffe first, once; real data tests skip without ../shared/realdata)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-test-fast: setup ## Unit tests only, without the slow ones
+serve: setup ## Start the gRPC code generation service (port $$DLP2C_GRPC_PORT, default 50061)
+	$(BIN)/python -m dlp2c.codegen.server
+
+test-fast: setup ## Unit tests only, without the slow ones (no Caffe build needed)
 	$(BIN)/python -m pytest -m "not slow and not connected" -n 2
 
 bench: setup ## Measure speed and accuracy; writes bench/REPORT.md and its plots

@@ -16,6 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import codegen  # noqa: E402
 import foundation  # noqa: E402
 
 
@@ -26,6 +27,8 @@ def main() -> None:
                         default=Path(os.environ.get("DLP2C_REALDATA", HERE.parent.parent / "shared" / "realdata")),
                         help="the shared real-data folder (sections that need it are skipped without it)")
     parser.add_argument("--repeat", type=int, default=5, help="timing repetitions (median reported)")
+    parser.add_argument("--random-graphs", type=int, default=1000, help="random grammar graphs to generate and verify")
+    parser.add_argument("--latency-runs", type=int, default=200, help="generations per target for the latency figures")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     realdata = args.realdata if args.realdata.is_dir() else None
@@ -34,6 +37,8 @@ def main() -> None:
     sections = []
     print("foundation: importing and shape-checking real networks ...", flush=True)
     sections.append(foundation.report(foundation.run(realdata, args.repeat), args.out))
+    print("codegen: latency, random graphs, real models through all four targets ...", flush=True)
+    sections.append(codegen.report(codegen.run(realdata, args.latency_runs, args.random_graphs), args.out))
 
     header = [
         "# DLPaper2Code benchmark report",

@@ -250,6 +250,102 @@ def ops(op: str | None, as_json: bool, after: str | None, dtype: str) -> None:
     out.print(f"{len(specs)} ops. `dlp2c ops NAME` shows one op's parameters.")
 
 
+def _load_graph(source: Path) -> Graph:
+    """A graph JSON, or any model file `dlp2c import` reads."""
+    if source.suffix == ".json":
+        try:
+            data = json.loads(source.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise Dlp2cError(f"cannot read {source.name}: {exc}", str(source), code="unreadable") from None
+        if isinstance(data, dict) and "nodes" in data:
+            return Graph.from_json(data)
+    return load_model(source)
+
+
+def _shape_text(shapes: list[list[int | None]] | None) -> str:
+    return ", ".join(_shape(s) for s in shapes) if shapes else "-"
+
+
+@cli.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-t", "--target", "targets", multiple=True, default=("all",), show_default=True,
+              type=click.Choice(["keras", "caffe", "pytorch", "onnx", "all"]),
+              help="Code to write (repeatable).")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write into (one subfolder per target).")
+@click.option("--verify", is_flag=True, help="Build and run each target; compare shapes and parameter counts.")
+@click.option("--weights", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Keras weights (.npz of <layer>/<index>) to convert for every target.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
+@reports_errors
+def generate(source: Path, targets: tuple[str, ...], output: Path, verify: bool, weights: Path | None,
+             as_json: bool) -> None:
+    """Write runnable code for a graph: Keras 3, Caffe (prototxt + NetSpec), PyTorch, ONNX.
+
+    SOURCE is a graph JSON or a model file (prototxt, Keras JSON, ONNX). A target that cannot
+    express a layer is skipped with the reason. With --verify each target is built and run in its
+    own process; exit status 2 when any target fails or disagrees with shape inference.
+
+    \b
+    Examples:
+      dlp2c generate vgg16.json -o out/vgg16 --verify
+      dlp2c generate deploy.prototxt -t pytorch -t onnx -o out/net
+    """
+    from dlp2c.codegen.generate import generate as generate_code
+    from dlp2c.codegen.verify import verify as verify_code
+
+    graph = _load_graph(source)
+    generated = generate_code(graph, targets)
+    generated.write(output)
+    if weights is not None:
+        from dlp2c.codegen.export import write_weights
+
+        write_weights(generated, weights, output)
+    report: dict[str, Any] = {"graph": graph.name, "output": str(output), "params": generated.plan.total_params,
+                              "targets": {}}
+    failed = False
+    problems: list[str] = []
+    checks = {}
+    if verify:
+        with err.status("verifying: building and running each target in its own process ..."):
+            checks = verify_code(generated, output)
+    table = Table(title=f"{graph.name} -> {output}", title_justify="left")
+    for column in ("target", "generated", "built", "output shape", "parameters", "expected", "status"):
+        table.add_column(column, justify="right" if column in ("parameters", "expected") else "left")
+    for target, result in generated.results.items():
+        row: dict[str, Any] = {"generated": result.ok, "files": sorted(result.files)}
+        if not result.ok:
+            row["error"] = result.error.to_dict() if result.error else None
+            failed = failed or verify
+            table.add_row(target, "[red]no[/]", "", "", "", "", f"[red]{result.error.code if result.error else ''}[/]")
+            problems.append(f"{target}: {result.error}")
+        elif target in checks:
+            check = checks[target]
+            row["verify"] = check.to_dict()
+            failed = failed or not check.ok
+            status = "[green]ok[/]" if check.ok else "[red]failed[/]"
+            if not check.ok:
+                problems.append(f"{target}: {check.error or 'output shape or parameter count differs'}")
+            if check.notes:
+                status += " [yellow](schema only)[/]"
+                problems.append(f"{target}: {'; '.join(check.notes)}")
+            table.add_row(target, "yes", "yes" if check.built else "[red]no[/]", _shape_text(check.outputs),
+                          "-" if check.params is None else f"{check.params:,}", f"{check.expected_params:,}", status)
+        else:
+            table.add_row(target, "yes", "", "", "", "", ", ".join(sorted(result.files)))
+        report["targets"][target] = row
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        out.print(table)
+        out.print(f"shape inference: {generated.plan.total_params:,} parameters; files in [bold]{output}[/]",
+                  highlight=False)
+        for line in problems:
+            err.print(line, highlight=False, markup=False, soft_wrap=True)
+    if failed:
+        sys.exit(2)
+
+
 def main() -> None:
     cli(prog_name="dlp2c")
 

@@ -1,0 +1,24 @@
+"""The code generation service's settings (environment variables with the DLP2C_ prefix)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CodegenSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DLP2C_")
+
+    caffe_home: Path = Path.home() / ".cache" / "dlp2c" / "caffe"  # where `make caffe` builds Caffe
+    caffe_python: Path | None = None  # a Python that can `import caffe`; default: caffe_home/venv
+    verify_timeout_s: float = 120.0  # per design, per target
+    grpc_port: int = 50061
+
+    def caffe_interpreter(self) -> Path | None:
+        candidate = self.caffe_python or self.caffe_home / "venv" / "bin" / "python"
+        return candidate if candidate.exists() else None
+
+    def caffe_proto(self) -> Path | None:
+        found = sorted(self.caffe_home.glob("brocolli-caffe-*/src/caffe/proto/caffe.proto"))
+        return found[-1] if found else None

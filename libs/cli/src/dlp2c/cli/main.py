@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from dlp2c.cli.simulate import simulate
 from dlp2c.common.catalog import CATALOG, REQUIRED, TensorType
 from dlp2c.common.dot import to_dot
 from dlp2c.common.errors import Dlp2cError
@@ -344,6 +345,9 @@ def generate(source: Path, targets: tuple[str, ...], output: Path, verify: bool,
             err.print(line, highlight=False, markup=False, soft_wrap=True)
     if failed:
         sys.exit(2)
+
+
+cli.add_command(simulate)
 
 
 def main() -> None:

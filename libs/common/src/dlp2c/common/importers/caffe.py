@@ -51,6 +51,7 @@ class _Net:
     input_shapes: Mapping[str, Sequence[int]]
     producer: dict[str, str] = field(default_factory=dict)  # blob -> node id now holding it
     types: dict[str, TensorType] = field(default_factory=dict)  # node id -> its output
+    same_pool: dict[str, str] = field(default_factory=dict)  # padded blob -> unpadded, for a 'same' max pool
 
     def add(self, op: str, params: dict[str, Any], bottoms: Sequence[str], name: str, where: str) -> str:
         sources = [self.source_of(b, where) for b in bottoms]
@@ -300,7 +301,11 @@ def _pooling(net: _Net, layer: Message, name: str, where: str, _rest: list[Messa
     params = {"pool_size": kernel, "strides": _window(p, "stride", 1), "padding": _padding(_window(p, "pad", 0)),
               "ceil_mode": bool(ceil)}
     op = "MaxPooling2D" if method == "MAX" else "AveragePooling2D"
-    _one_top(net, layer, net.add(op, params, _bottoms(layer)[:1], name, where))
+    bottoms = _bottoms(layer)[:1]
+    if bottoms and bottoms[0] in net.same_pool:  # after a -inf Pad: Keras' 'same' max pooling
+        bottoms = [net.same_pool[bottoms[0]]]
+        params.update(padding="same", ceil_mode=False)
+    _one_top(net, layer, net.add(op, params, bottoms, name, where))
 
 
 @handles("ReLU", fields={"relu_param": {"negative_slope"}})
@@ -441,6 +446,35 @@ def _flatten(net: _Net, layer: Message, name: str, where: str, _rest: list[Messa
     if p.get("axis", 1) != 1 or p.get("end_axis", -1) != -1:
         raise UnsupportedError("Flatten over part of the axes is not supported", where)
     _one_top(net, layer, net.add("Flatten", {}, _bottoms(layer)[:1], name, where))
+
+
+@handles("Pad", fields={"pad_param": {"pad_u", "pad_d", "pad_l", "pad_r", "pad_value"}})
+def _pad(net: _Net, layer: Message, name: str, where: str, rest: list[Message]) -> None:
+    """The Caffe fork's padding layer, as our Caffe target writes it: zeros (Keras' asymmetric 'same'
+    for a convolution), or -inf right before a MAX pooling (Keras' 'same' max pooling)."""
+    p = layer.get("pad_param") or Message()
+    pads = [int(p.get(k, 0)) for k in ("pad_u", "pad_d", "pad_l", "pad_r")]
+    value = float(p.get("pad_value", 0.0))
+    bottom, top = _bottoms(layer)[0], _tops(layer)[0]
+    if value == 0.0:
+        _one_top(net, layer, net.add("ZeroPadding2D", {"padding": pads}, [bottom], name, where))
+        return
+    pool = rest[0] if rest else Message()
+    pool_param = pool.get("pooling_param") or Message()
+    if value != float("-inf") or pool.get("type") != "Pooling" or _bottoms(pool)[:1] != [top] \
+            or pool_param.get("pool", "MAX") not in ("MAX", 0):
+        raise UnsupportedError("Pad with a non-zero value is supported only as -inf before a MAX pooling", where)
+    shape = net.shape_of(bottom, where).shape
+    kernel, stride = _window(pool_param, "kernel", 1), _window(pool_param, "stride", 1)
+    ph, pw = _window(pool_param, "pad", 0)  # the symmetric part stays in the pooling layer
+    pads = [pads[0] + ph, pads[1] + ph, pads[2] + pw, pads[3] + pw]
+    same = []
+    for size, k, s_ in zip(shape[:2], kernel, stride, strict=True):
+        total = max((-(-size // s_) - 1) * s_ + k - size, 0)
+        same += [total // 2, total - total // 2]
+    if pads != same:
+        raise UnsupportedError(f"-inf padding {pads} is not Keras 'same' padding {same} of the next pooling", where)
+    net.same_pool[top] = bottom
 
 
 @handles("Reshape", fields={"reshape_param": {"shape", "axis", "num_axes"}})

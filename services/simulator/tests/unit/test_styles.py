@@ -1,0 +1,102 @@
+"""Drawings are faithful: one DOT node per layer (Keras), per layer and blob (Caffe); escaping holds."""
+
+import random
+
+import pydot
+import pytest
+from dlp2c.codegen.generate import generate
+from dlp2c.simulator import caffe_style, drawings, keras_style
+from dlp2c.simulator.grammar import depth_and_dataset, sample_model
+from dlp2c.simulator.render import Variation, degrade, encode, render_dot
+
+
+def dot_nodes(text: str) -> list[pydot.Node]:
+    (graph,) = pydot.graph_from_dot_data(text)
+    return [n for n in graph.get_nodes() if n.get_name() not in ("node", "edge", "graph")]
+
+
+def dot_edges(text: str) -> int:
+    (graph,) = pydot.graph_from_dot_data(text)
+    return len(graph.get_edges())
+
+
+def models(count: int):
+    for index in range(count):
+        depth, dataset = depth_and_dataset(index, tuple(range(5, 41)))
+        yield sample_model(f"faithful:{index}", depth, dataset)
+
+
+LOOKS = [keras_style.KerasLook(look, shapes, rankdir) for look in keras_style.LOOKS
+         for shapes in (True, False) for rankdir in ("TB", "LR")]
+
+
+def test_keras_drawings_have_one_node_per_layer_for_100_models() -> None:
+    for i, graph in enumerate(models(100)):
+        model = keras_style.build_model(graph)
+        look = LOOKS[i % len(LOOKS)]
+        text = keras_style.keras_dot(model, look)
+        assert len(dot_nodes(text)) == len(graph.nodes), (graph.name, look.name)
+        assert dot_edges(text) == len(graph.edges), (graph.name, look.name)
+
+
+def test_caffe_drawings_have_a_node_per_layer_and_per_blob_for_100_models() -> None:
+    drawn = 0
+    for graph in models(100):
+        caffe = generate(graph, ["caffe"]).results["caffe"]
+        if not caffe.ok:  # recurrent models: Caffe cannot express them
+            assert "SimpleRNN" in str(caffe.error) or "LSTM" in str(caffe.error) or caffe.error.code == "unsupported"
+            continue
+        prototxt = caffe.files["deploy.prototxt"].decode()
+        text = caffe_style.caffe_dot(prototxt)
+        nodes = dot_nodes(text)
+        layers = prototxt.count("layer {")
+        blobs = {line.split('"')[1] for line in prototxt.splitlines() if line.strip().startswith(("top:", "bottom:"))}
+        assert len(nodes) == layers + len(blobs) == caffe_style.drawn_node_count(prototxt)
+        assert sum(n.get("shape") == "octagon" for n in nodes) == len(blobs)
+        drawn += 1
+    assert drawn >= 60
+
+
+def test_caffe_look_colours_and_kernel_text() -> None:
+    prototxt = """name: "n"
+layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 1 dim: 8 dim: 8 } } }
+layer { name: "c1" type: "Convolution" bottom: "data" top: "c1"
+        convolution_param { num_output: 4 kernel_size: 3 stride: 2 pad: 1 } }
+layer { name: "r1" type: "ReLU" bottom: "c1" top: "c1" }
+layer { name: "p1" type: "Pooling" bottom: "c1" top: "p1" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
+layer { name: "fc" type: "InnerProduct" bottom: "p1" top: "fc" inner_product_param { num_output: 3 } }
+"""
+    text = caffe_style.caffe_dot(prototxt)
+    assert 'rankdir=LR' in text
+    assert 'c1\\n(Convolution)\\nkernel size: 3\\nstride: 2\\npad: 1' in text and '#FF5050' in text
+    assert 'pool MAX' in text and '#FF9900' in text and '#CC33FF' in text
+    assert '#90EE90' in text  # the in-place ReLU
+    assert len(dot_nodes(text)) == 5 + 4  # 5 layers; blobs data, c1, p1, fc
+
+
+def test_hostile_names_stay_inside_their_labels() -> None:
+    hostile = 'x"]; evil [label="pwn'
+    prototxt = f'''layer {{ name: "{hostile.replace('"', "'")}|{{<p>}}" type: "Input" top: "data"
+      input_param {{ shape {{ dim: 1 dim: 1 dim: 4 dim: 4 }} }} }}
+layer {{ name: "a\\\\\\"b" type: "Flatten" bottom: "data" top: "out" }}'''
+    text = caffe_style.caffe_dot(prototxt)
+    assert len(dot_nodes(text)) == 4 and "evil" not in [n.get_name() for n in dot_nodes(text)]
+    render_dot(text)  # Graphviz accepts it
+
+
+@pytest.mark.parametrize("style", drawings.STYLES)
+def test_drawn_styles_make_images_for_every_input(style: str) -> None:
+    for dataset in ("mnist", "imagenet", "imdb"):
+        graph = sample_model(f"style:{style}", 12, dataset)
+        image = drawings.DRAWERS[style](graph, random.Random(1))
+        assert image.width > 100 and image.height > 100
+        low, high = image.convert("L").getextrema()
+        assert high - low > 100  # something was drawn
+
+
+def test_variations_degrade_and_encode() -> None:
+    image = render_dot("digraph { a -> b }")
+    jpeg = Variation(scale=0.5, grey=True, jpeg_quality=30, border=8)
+    out = degrade(image, jpeg)
+    assert out.size == (round(image.width * 0.5) + 16, round(image.height * 0.5) + 16)
+    assert encode(out, jpeg)[:3] == b"\xff\xd8\xff" and encode(out, Variation())[:4] == b"\x89PNG"

@@ -18,6 +18,7 @@ sys.path.insert(0, str(HERE))
 
 import codegen  # noqa: E402
 import foundation  # noqa: E402
+import simulator  # noqa: E402
 
 
 def main() -> None:
@@ -29,16 +30,30 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timing repetitions (median reported)")
     parser.add_argument("--random-graphs", type=int, default=1000, help="random grammar graphs to generate and verify")
     parser.add_argument("--latency-runs", type=int, default=200, help="generations per target for the latency figures")
+    parser.add_argument("--only", choices=("foundation", "codegen", "simulator"),
+                        help="run one section and replace only it in an existing REPORT.md")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     realdata = args.realdata if args.realdata.is_dir() else None
 
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    runs = {
+        "foundation": ("importing and shape-checking real networks",
+                       lambda: foundation.report(foundation.run(realdata, args.repeat), args.out)),
+        "codegen": ("latency, random graphs, real models through all four targets",
+                    lambda: codegen.report(codegen.run(realdata, args.latency_runs, args.random_graphs), args.out)),
+        "simulator": ("throughput per style, projection of the paper's set, round trips",
+                      lambda: simulator.report(simulator.run(), args.out)),
+    }
     sections = []
-    print("foundation: importing and shape-checking real networks ...", flush=True)
-    sections.append(foundation.report(foundation.run(realdata, args.repeat), args.out))
-    print("codegen: latency, random graphs, real models through all four targets ...", flush=True)
-    sections.append(codegen.report(codegen.run(realdata, args.latency_runs, args.random_graphs), args.out))
+    for name, (what, make) in runs.items():
+        if args.only in (None, name):
+            print(f"{name}: {what} ...", flush=True)
+            sections.append(make())
+    if args.only and (args.out / "REPORT.md").is_file():
+        _replace_section(args.out / "REPORT.md", sections[0])
+        print(f"updated the {args.only} section of {args.out / 'REPORT.md'}")
+        return
 
     header = [
         "# DLPaper2Code benchmark report",
@@ -50,6 +65,23 @@ def main() -> None:
     ]
     (args.out / "REPORT.md").write_text("\n".join(header + sections) + "\n")
     print(f"wrote {args.out / 'REPORT.md'}")
+
+
+def _replace_section(report: Path, section: str) -> None:
+    """Swap the ``## `` block whose title matches the new section's, or append it."""
+    title = section.splitlines()[0]
+    blocks, current = [], []
+    for line in report.read_text().splitlines():
+        if line.startswith("## ") and current:
+            blocks.append(current)
+            current = []
+        current.append(line)
+    blocks.append(current)
+    texts = ["\n".join(b).rstrip("\n") for b in blocks]
+    replaced = [section.rstrip("\n") if b and b[0] == title else t for b, t in zip(blocks, texts, strict=True)]
+    if title not in (b[0] for b in blocks if b):
+        replaced.append(section.rstrip("\n"))
+    report.write_text("\n\n".join(replaced) + "\n")
 
 
 if __name__ == "__main__":

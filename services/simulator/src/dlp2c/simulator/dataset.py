@@ -68,6 +68,7 @@ def make_model(index: int, options: Options) -> tuple[dict[str, bytes], dict[str
     """One model: its graph, Keras JSON, prototxt, and a drawing per style (files keyed by storage key)."""
     from dlp2c.codegen.generate import generate
 
+    started = time.perf_counter()
     depth, dataset = depth_and_dataset(index, options.depths)
     rng = random.Random(f"{options.seed}:{index}:draw")
     graph = sample_model(f"{options.seed}:{index}", depth, dataset)
@@ -82,7 +83,9 @@ def make_model(index: int, options: Options) -> tuple[dict[str, bytes], dict[str
     if prototxt is not None:
         files[f"{key}/deploy.prototxt"] = prototxt.encode()
     images = []
+    seconds = {"model": time.perf_counter() - started}  # grammar, Keras model and JSON, prototxt
     for style in options.styles:
+        started = time.perf_counter()
         if style == "keras":
             look = keras_style.KerasLook(rng.choice(keras_style.LOOKS), rng.random() < 0.6,
                                          rng.choice(("TB", "TB", "LR")), rng.choice((72, 96, 120)))
@@ -98,10 +101,12 @@ def make_model(index: int, options: Options) -> tuple[dict[str, bytes], dict[str
                                  look=look.name, dot="caffe.dot"))
         elif style != "caffe":
             images.append(_image(rng, drawings.DRAWERS[style](graph, rng), key, style, files))
+        seconds[style] = time.perf_counter() - started
     meta = {"kind": "model", "index": index, "key": key, "dataset": dataset, "depth": depth,
             "layers": len(graph.nodes), "edges": len(graph.edges),
             "caffe": {"layers_and_blobs": caffe_style.drawn_node_count(prototxt)} if prototxt is not None
-            else {"unsupported": str(caffe.error)}, "images": images}
+            else {"unsupported": str(caffe.error)}, "images": images,
+            "timings": {k: round(v, 4) for k, v in seconds.items()}}
     return files, meta
 
 

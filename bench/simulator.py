@@ -105,7 +105,8 @@ def report(res: Results, out: Path) -> str:
         "Negatives, ms each: " + ", ".join(f"{k} {v * 1000:.0f}" for k, v in sorted(res.negative_s.items())) + ".", "",
         f"The paper's set (one Keras and one Caffe image per model): {paper_per_model * 1000:.0f} ms per model on "
         f"one core, {1 / paper_per_model:.2f} models/s per core. Measured with {res.parallel_workers} workers on "
-        f"{res.parallel_models} models: {res.parallel_wall_s:.1f} s wall ({rate:.2f} models/s, {2 * rate:.2f} images/s, "
+        f"{res.parallel_models} models: {res.parallel_wall_s:.1f} s wall ({rate:.2f} models/s, {2 * rate:.2f} images/s"
+        ", "
         "worker start-up included). "
         f"**Projected for 108,000 models / 216,000 images on this machine: {projected_h:.1f} h** (goal: under 2 h).",
         "",

@@ -11,7 +11,7 @@ from dlp2c.common.inference import infer
 from dlp2c.common.storage import open_storage
 from dlp2c.simulator.card import write_card
 from dlp2c.simulator.check import differences
-from dlp2c.simulator.dataset import STYLES, Options, model_key, negative_key, read_metas, simulate
+from dlp2c.simulator.dataset import STYLES, DatasetError, Options, model_key, negative_key, read_metas, simulate
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +87,14 @@ def test_same_seed_same_bytes_and_a_resumed_run_only_makes_what_is_missing(datas
     (again / model_key(2) / "meta.json").unlink()  # as if interrupted while writing model 2
     resumed = simulate(str(again), Options(n=8, seed=7, styles=("keras", "caffe"), negatives=0), workers=1)
     assert sorted(m["index"] for m in resumed.metas) == [2, 6, 7] and resumed.skipped == 5
+
+
+def test_a_store_made_with_another_recipe_is_not_mixed_into(dataset) -> None:
+    root, _ = dataset
+    with pytest.raises(DatasetError, match="other seed"):
+        simulate(str(root), Options(n=16, seed=8, styles=STYLES, negatives=8), workers=1)
+    with pytest.raises(DatasetError, match="other styles"):
+        simulate(str(root), Options(n=16, seed=7, styles=("keras",), negatives=8), workers=1)
 
 
 def test_keys_are_sharded_by_the_thousand() -> None:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from dlp2c.common.errors import Dlp2cError
 from dlp2c.common.storage import Storage, open_storage
 from dlp2c.simulator import caffe_style, drawings, keras_style, negatives
 from dlp2c.simulator.grammar import depth_and_dataset, sample_model
@@ -26,6 +27,10 @@ from dlp2c.simulator.render import Variation, degrade, encode, render_dot
 STYLES = ("keras", "caffe", *drawings.STYLES)
 PAPER_STYLES = ("keras", "caffe")
 SHARD = 1000
+
+
+class DatasetError(Dlp2cError):
+    code = "dataset"
 
 
 @dataclass(frozen=True)
@@ -181,6 +186,7 @@ def simulate(url: str, options: Options, workers: int = 1,
              progress: Callable[[int, int, dict[str, Any] | None], None] | None = None) -> Run:
     """Make every item not yet complete in the store at ``url``; ``progress(done, total, meta)`` after each."""
     storage = open_storage(url)
+    _same_recipe(storage, options)
     storage.put("options.json", json.dumps(asdict(options), indent=1).encode(), "application/json")
     existing = done_keys(storage)
     todo = [t for t in tasks(options) if (model_key(t.index) if t.kind == "model" else negative_key(t.index))
@@ -196,6 +202,18 @@ def simulate(url: str, options: Options, workers: int = 1,
             progress(i, total, meta)
     run.seconds = time.perf_counter() - started
     return run
+
+
+def _same_recipe(storage: Storage, options: Options) -> None:
+    """Resuming or extending a dataset is fine; mixing two recipes in one store is not."""
+    if not storage.exists("options.json"):
+        return
+    before = json.loads(storage.get("options.json"))
+    now = json.loads(json.dumps(asdict(options)))  # tuples as JSON lists, like the stored copy
+    changed = [k for k in ("seed", "depths", "styles") if before.get(k) != now[k]]
+    if changed:
+        raise DatasetError(f"this store holds a dataset made with other {', '.join(changed)}",
+                           storage.url, "use another output, or the options in its options.json")
 
 
 def _execute(url: str, options: Options, todo: Sequence[Task], workers: int) -> Iterator[dict[str, Any]]:

@@ -74,7 +74,7 @@ def _stable_ids(text: str) -> str:
     def rename(match: re.Match[str]) -> str:
         return ids.setdefault(match.group(0), f"n{len(ids)}")
 
-    return re.sub(r"(?m)(?<![\w\"#])\d{9,}(?![\w\"])", rename, text)
+    return re.sub(r"(?m)(?:^|(?<=-> ))\d{12,}(?= )", rename, text)
 
 
 def _shape_text(shape: Any) -> str:

@@ -156,20 +156,9 @@ def _dense(c: Converter, s: Step, name: str, ws: Arrays, flattened: Any) -> None
         c.put(f"{name}.bias", bias)
 
 
-@handles("Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose")
+@handles("Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "DepthwiseConv2D")
 def _conv(c: Converter, s: Step, name: str, ws: Arrays, _f: Any) -> None:
-    kernel = _conv_kernel(ws[0])
-    if c.target == "caffe":
-        c.caffe(caffe_main_name(s), [kernel, *ws[1:]])
-        return
-    c.put(f"{name}.weight", kernel)
-    if len(ws) > 1:
-        c.put(f"{name}.bias", ws[1])
-
-
-@handles("DepthwiseConv2D")
-def _depthwise(c: Converter, s: Step, name: str, ws: Arrays, _f: Any) -> None:
-    kernel = _depthwise_kernel(ws[0])
+    kernel = (_depthwise_kernel if s.op == "DepthwiseConv2D" else _conv_kernel)(ws[0])
     if c.target == "caffe":
         c.caffe(caffe_main_name(s), [kernel, *ws[1:]])
         return

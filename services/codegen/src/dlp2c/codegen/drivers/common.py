@@ -1,10 +1,19 @@
 """Shared by the drivers (each imports this file from its own folder)."""
 
+import importlib.util
 import json
 import sys
 import traceback
 
 import numpy as np
+
+
+def load_module(path, name):
+    """Import a generated file by path, under a name of its own."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def jobs():

@@ -1,20 +1,12 @@
 """Build each generated keras/model.py, run one forward pass, report output shapes and count_params()."""
 
-import importlib.util
 import os
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(__file__))
 import numpy as np
-from common import failure, feed, jobs, report, save_outputs
-
-
-def load(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from common import failure, feed, jobs, load_module, report, save_outputs
 
 
 def randomise(model, path):
@@ -64,7 +56,7 @@ def main():
 
     for i, job in enumerate(jobs()):
         try:
-            module = load(os.path.join(job["dir"], "keras", "model.py"), f"generated_keras_{i}")
+            module = load_module(os.path.join(job["dir"], "keras", "model.py"), f"generated_keras_{i}")
             model = module.build_model()
             if job.get("dump_weights"):
                 randomise(model, job["dump_weights"])

@@ -1,19 +1,11 @@
 """Build each generated pytorch/model.py, run one forward pass, report output shapes and stored numbers."""
 
-import importlib.util
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 import numpy as np
-from common import failure, feed, jobs, report, save_outputs
-
-
-def load(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from common import failure, feed, jobs, load_module, report, save_outputs
 
 
 def stored_numbers(model):
@@ -37,7 +29,7 @@ def main():
     torch.set_num_threads(1)
     for i, job in enumerate(jobs()):
         try:
-            module = load(os.path.join(job["dir"], "pytorch", "model.py"), f"generated_torch_{i}")
+            module = load_module(os.path.join(job["dir"], "pytorch", "model.py"), f"generated_torch_{i}")
             model = module.build_model().eval()
             if job.get("weights"):
                 load_weights(model, job["weights"])

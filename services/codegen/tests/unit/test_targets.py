@@ -36,7 +36,7 @@ def test_op_cases_build_and_match_shape_inference(op_designs, target: str, caffe
                 for (case, _, _), c in zip(chosen, checks, strict=True) if not c.ok}
     assert failures == {}
     assert all(not c.notes for c in checks)  # real Caffe ran, not the schema fallback
-    assert len(chosen) == {"keras": 99, "pytorch": 99, "onnx": 99, "caffe": 69}[target]
+    assert len(chosen) == {"keras": 100, "pytorch": 100, "onnx": 100, "caffe": 71}[target]
 
 
 @pytest.mark.slow
@@ -49,4 +49,4 @@ def test_op_cases_agree_numerically_across_targets(op_designs, caffe_settings) -
                 disagreements[(case, target)] = agreement.error or agreement.max_abs_diff
     assert disagreements == {}
     compared = sum(1 for r in results for t, a in r.items() if t != "keras" and a.max_abs_diff is not None)
-    assert compared == 99 + 99 + 69
+    assert compared == 100 + 100 + 71

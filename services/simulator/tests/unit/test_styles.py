@@ -1,12 +1,15 @@
 """Drawings are faithful: one DOT node per layer (Keras), per layer and blob (Caffe); escaping holds."""
 
 import random
+import threading
 
+import numpy as np
 import pydot
 import pytest
 from dlp2c.codegen.generate import generate
 from dlp2c.simulator import caffe_style, drawings, keras_style
 from dlp2c.simulator.grammar import depth_and_dataset, sample_model
+from dlp2c.simulator.graphviz import Graphviz, GraphvizError
 from dlp2c.simulator.render import Variation, degrade, encode, render_dot
 
 
@@ -100,3 +103,48 @@ def test_variations_degrade_and_encode() -> None:
     out = degrade(image, jpeg)
     assert out.size == (round(image.width * 0.5) + 16, round(image.height * 0.5) + 16)
     assert encode(out, jpeg)[:3] == b"\xff\xd8\xff" and encode(out, Variation())[:4] == b"\x89PNG"
+
+
+def test_a_palette_drawing_degrades_as_its_rgb_pixels_would() -> None:
+    image = render_dot('digraph { node [style=filled, fillcolor="#FF5050"]; a -> b -> c; b -> d }')
+    assert image.mode == "P"
+    for variation in (Variation(contrast=0.85, grey=True, border=8), Variation(contrast=1.07),
+                      Variation(grey=True), Variation(border=20)):
+        fast = np.asarray(degrade(image, variation, scale=False).convert("RGB"), dtype=int)
+        slow = np.asarray(degrade(image.convert("RGB"), variation, scale=False), dtype=int)
+        assert fast.shape == slow.shape
+        assert np.abs(fast - slow).max() <= 1  # rounding only
+
+
+def test_drawings_are_made_at_their_dpi_within_their_pixel_budget() -> None:
+    chain = "digraph { rankdir=LR; " + " -> ".join(f"n{i}" for i in range(60)) + " }"
+    wide = render_dot(chain, Variation(megapixels=0.2), dpi=96, min_dpi=10)
+    assert wide.width * wide.height <= 0.2e6 * 1.02 and wide.info["dpi_drawn"] < 96
+    small = render_dot("digraph { a -> b }", Variation(scale=0.5), dpi=96)
+    full = render_dot("digraph { a -> b }", Variation(), dpi=96)
+    assert small.info["dpi_drawn"] == 48.0 and abs(small.width * 2 - full.width) <= 2
+    floor = render_dot(chain, Variation(megapixels=0.01), dpi=96, min_dpi=40)
+    assert floor.info["dpi_drawn"] == 40.0  # never below the floor: text stays readable
+
+
+def test_graphviz_survives_its_helper_dying_and_hanging() -> None:
+    big = "digraph { " + " ".join(f"n{i} -> n{(i * 7 + 3) % 3000};" for i in range(3000)) + " }"
+    with Graphviz(timeout_s=60) as gv:
+        first = gv.draw("digraph { a -> b }")
+        assert first.data[:3] == b"GIF" and first.points[0] > 0
+        helper = gv._proc
+        killer = threading.Timer(0.3, helper.kill)  # as when Graphviz aborts in the middle of a graph
+        killer.start()
+        with pytest.raises(GraphvizError, match="stopped"):
+            gv.draw(big)
+        killer.join()
+        assert gv.crashes == 1
+        assert gv.draw("digraph { a -> b }").data == first.data  # a new helper, the same drawing
+        assert gv._proc is not helper
+        with pytest.raises(GraphvizError, match="could not parse"):
+            gv.draw("digraph { a -> ")
+        gv.timeout_s = 0.3
+        with pytest.raises(GraphvizError, match="took more than"):
+            gv.draw(big)
+        gv.timeout_s = 60
+        assert gv.draw("digraph { a -> b }").data == first.data

@@ -51,6 +51,7 @@ def op_cases() -> Iterator[tuple[str, Graph]]:
     """(case id, graph) for every op of the catalog, with the parameter variants emitters branch on."""
     yield single("Dense", {"units": 7, "activation": "relu"}, VECTOR)
     yield single("Dense", {"units": 7, "use_bias": False}, SEQUENCE, case="sequence")
+    yield single("Dense", {"units": 5, "activation": "softmax"}, SEQUENCE, case="sequence-softmax")
     for act in ("relu", "sigmoid", "tanh", "softmax", "elu", "relu6", "softplus", "hard_sigmoid", "exponential"):
         yield single("Activation", {"activation": act}, case=act)
     for act in ("gelu", "swish", "selu", "softsign", "log_softmax", "mish", "leaky_relu", "linear"):

@@ -59,10 +59,11 @@ def negative_key(index: int) -> str:
     return f"negatives/shard-{index // SHARD:04d}/x{index:06d}"
 
 
-def _image(rng: random.Random, picture: Any, key: str, style: str, files: dict[str, bytes],
-           **extra: Any) -> dict[str, Any]:
-    variation = Variation.draw(rng)
-    image = degrade(picture, variation)
+def _image(variation: Variation, picture: Any, key: str, style: str, files: dict[str, bytes],
+           drawn_at_scale: bool = False, **extra: Any) -> dict[str, Any]:
+    image = degrade(picture, variation, scale=not drawn_at_scale)
+    if "dpi_drawn" in picture.info:
+        extra["dpi"] = picture.info["dpi_drawn"]
     name = f"{style}.{variation.extension}"
     files[f"{key}/{name}"] = encode(image, variation)
     return {"file": name, "style": style, "width": image.width, "height": image.height,
@@ -96,16 +97,18 @@ def make_model(index: int, options: Options) -> tuple[dict[str, bytes], dict[str
                                          rng.choice(("TB", "TB", "LR")), rng.choice((72, 96, 120)))
             dot = keras_style.keras_dot(model, look)
             files[f"{key}/keras.dot"] = dot.encode()
-            images.append(_image(rng, render_dot(dot, Variation.draw(rng)), key, style, files,
-                                 look=look.name, dot="keras.dot"))
+            variation = Variation.draw(rng)
+            images.append(_image(variation, render_dot(dot, variation, look.dpi), key, style, files,
+                                 drawn_at_scale=True, look=look.name, dot="keras.dot"))
         elif style == "caffe" and prototxt is not None:
             look = caffe_style.CaffeLook(rng.choice(("LR", "LR", "TB")), rng.choice((72, 96, 120)))
             dot = caffe_style.caffe_dot(prototxt, look)
             files[f"{key}/caffe.dot"] = dot.encode()
-            images.append(_image(rng, render_dot(dot, Variation.draw(rng)), key, style, files,
-                                 look=look.name, dot="caffe.dot"))
+            variation = Variation.draw(rng)
+            images.append(_image(variation, render_dot(dot, variation, look.dpi), key, style, files,
+                                 drawn_at_scale=True, look=look.name, dot="caffe.dot"))
         elif style != "caffe":
-            images.append(_image(rng, drawings.DRAWERS[style](graph, rng), key, style, files))
+            images.append(_image(Variation.draw(rng), drawings.DRAWERS[style](graph, rng), key, style, files))
         seconds[style] = time.perf_counter() - started
     meta = {"kind": "model", "index": index, "key": key, "dataset": dataset, "depth": depth,
             "layers": len(graph.nodes), "edges": len(graph.edges),
@@ -120,7 +123,7 @@ def make_negative(index: int, options: Options) -> tuple[dict[str, bytes], dict[
     kind = negatives.KINDS[index % len(negatives.KINDS)]
     key = negative_key(index)
     files: dict[str, bytes] = {}
-    image = _image(rng, negatives.DRAWERS[kind](rng), key, kind, files)
+    image = _image(Variation.draw(rng), negatives.DRAWERS[kind](rng), key, kind, files)
     return files, {"kind": "negative", "index": index, "key": key, "negative": kind, "images": [image]}
 
 

@@ -94,13 +94,17 @@ def import_caffe(source: str | Path, *, text: str | None = None,
     net = _Net(Graph(str(root.get("name") or Path(label).stem)), Path(label).name, dict(input_shapes or {}))
     _declared_inputs(root, net)
     active = [layer for layer in layers if _in_test_phase(layer)]
+    helpers, same_averages = _same_average_pools(active)
     for index, layer in enumerate(active):
         kind = str(layer.get("type", ""))
         kind = V1_TYPES.get(kind, kind)
         name = str(layer.get("name", f"layer{index}"))
         where = f"{net.source}:{layer.line} layer {name!r} ({kind})"
         handler = _HANDLERS.get(kind)
-        if kind in DROPPED:
+        if kind in DROPPED or index in helpers:
+            continue
+        if index in same_averages:
+            _same_average(net, layer, *same_averages[index], name, where)
             continue
         if handler is None:
             raise UnsupportedError(f"Caffe layer type {kind!r} is not supported", where,
@@ -338,11 +342,14 @@ def _prelu(net: _Net, layer: Message, name: str, where: str, _rest: list[Message
 @handles("InnerProduct", fields={"inner_product_param": {"num_output", "bias_term", "axis", "transpose"}})
 def _inner_product(net: _Net, layer: Message, name: str, where: str, _rest: list[Message]) -> None:
     p = layer.get("inner_product_param") or Message()
-    if p.get("axis", 1) != 1:
-        raise UnsupportedError("inner_product_param.axis other than 1 is not supported", where)
     bottom = _bottoms(layer)[0]
+    rank = net.shape_of(bottom, where).rank
+    axis = int(p.get("axis", 1))
+    if axis not in (1, -1, 2) or (axis != 1 and rank != 2):
+        raise UnsupportedError(f"inner_product_param.axis {axis} on a rank-{rank} input is not supported", where,
+                               "axis 1 (flatten), or the last axis of a sequence (N, T, D)")
     source = [bottom]
-    if net.shape_of(bottom, where).rank > 1:  # Caffe flattens implicitly; here it is a node of its own
+    if axis == 1 and rank > 1:  # Caffe flattens implicitly; here it is a node of its own
         flat = net.add("Flatten", {}, [bottom], f"{name}/flatten", where)
         net.producer[f"{name}/flatten"] = flat
         source = [f"{name}/flatten"]
@@ -475,6 +482,82 @@ def _pad(net: _Net, layer: Message, name: str, where: str, rest: list[Message]) 
     if pads != same:
         raise UnsupportedError(f"-inf padding {pads} is not Keras 'same' padding {same} of the next pooling", where)
     net.same_pool[top] = bottom
+
+
+def _same_average_pools(layers: list[Message]) -> tuple[set[int], dict[int, tuple[str, Message, list[int]]]]:
+    """Find Keras' 'same' average pooling as our Caffe target writes it exactly (Caffe's AVE divides by
+    the whole window, Keras by its real pixels): the window sums of x, scaled per pixel by the
+    reciprocal of the pooled ones of a constant blob. The last layer (a two-bottom Scale) maps to
+    (x, pooling_param, extra zero pads); the other layers of the pattern are helpers, skipped."""
+    producer: dict[str, int] = {}
+    readers: dict[str, int] = {}
+    for i, layer in enumerate(layers):
+        for blob in _bottoms(layer):
+            readers[blob] = readers.get(blob, 0) + 1
+        for top in _tops(layer):
+            producer[top] = i
+
+    def only(blob: str, kind: str) -> int | None:
+        """The layer of ``kind`` making ``blob``, read by this pattern only."""
+        i = producer.get(blob)
+        if i is None or layers[i].get("type") != kind or readers.get(blob, 0) != 1 or len(_tops(layers[i])) != 1:
+            return None
+        return i
+
+    def zero_pads(blob: str) -> tuple[str, list[int], int | None]:
+        i = only(blob, "Pad")
+        if i is None:
+            return blob, [0, 0, 0, 0], None
+        p = layers[i].get("pad_param") or Message()
+        if float(p.get("pad_value", 0.0)) != 0.0:
+            return blob, [0, 0, 0, 0], None
+        return _bottoms(layers[i])[0], [int(p.get(k, 0)) for k in ("pad_u", "pad_d", "pad_l", "pad_r")], i
+
+    helpers: set[int] = set()
+    found: dict[int, tuple[str, Message, list[int]]] = {}
+    for index, scale in enumerate(layers):
+        bottoms = _bottoms(scale)
+        if scale.get("type") != "Scale" or len(bottoms) != 2:
+            continue
+        reshape = only(bottoms[1], "Reshape")
+        power = only(_bottoms(layers[reshape])[0], "Power") if reshape is not None else None
+        power_p = layers[power].get("power_param") or Message() if power is not None else Message()
+        if power is None or float(power_p.get("power", 1.0)) != -1.0 or float(power_p.get("scale", 1.0)) != 1.0 \
+                or float(power_p.get("shift", 0.0)) != 0.0:
+            continue
+        share = only(_bottoms(layers[power])[0], "Pooling")
+        window = only(bottoms[0], "Pooling")
+        if share is None or window is None:
+            continue
+        pool = layers[window].get("pooling_param") or Message()
+        same_param = pool.fields == (layers[share].get("pooling_param") or Message()).fields
+        if not same_param or pool.get("pool") not in ("AVE", 1):
+            continue
+        ones_blob, ones_pads, ones_pad = zero_pads(_bottoms(layers[share])[0])
+        x, pads, x_pad = zero_pads(_bottoms(layers[window])[0])
+        ones = only(ones_blob, "DummyData")
+        fillers = (layers[ones].get("dummy_data_param") or Message()).all("data_filler") if ones is not None else []
+        if ones is None or pads != ones_pads or len(fillers) != 1 or fillers[0].get("type") != "constant" \
+                or float(fillers[0].get("value", 0.0)) != 1.0:
+            continue
+        helpers |= {i for i in (reshape, power, share, window, ones, ones_pad, x_pad) if i is not None}
+        found[index] = (x, pool, pads)
+    return helpers, found
+
+
+def _same_average(net: _Net, layer: Message, x: str, pool: Message, extra: list[int], name: str, where: str) -> None:
+    shape = net.shape_of(x, where).shape
+    kernel, stride = _window(pool, "kernel", 1), _window(pool, "stride", 1)
+    ph, pw = _window(pool, "pad", 0)
+    pads = [extra[0] + ph, extra[1] + ph, extra[2] + pw, extra[3] + pw]
+    same = []
+    for size, k, s_ in zip(shape[:2], kernel, stride, strict=True):
+        total = max((-(-size // s_) - 1) * s_ + k - size, 0)
+        same += [total // 2, total - total // 2]
+    if pads != same:
+        raise UnsupportedError(f"average pooling pads {pads} are not Keras 'same' pads {same}", where)
+    params = {"pool_size": kernel, "strides": stride, "padding": "same", "ceil_mode": False}
+    _one_top(net, layer, net.add("AveragePooling2D", params, [x], name, where))
 
 
 @handles("Reshape", fields={"reshape_param": {"shape", "axis", "num_axes"}})

@@ -93,11 +93,14 @@ def _input(s: Step, w: CaffeWriter) -> None:
 
 @EMITTERS.emits("Dense")
 def _dense(s: Step, w: CaffeWriter) -> None:
-    if s.t.rank != 1:
-        raise refuse(s, TARGET, "on a sequence", "Caffe's InnerProduct flattens; insert Flatten or pool first")
+    if s.t.rank > 2:
+        raise refuse(s, TARGET, "on an image", "Caffe's InnerProduct flattens channels with space; insert Flatten "
+                     "or pool first")
     p = s.params
-    blob = w.add(_main_name(s), "InnerProduct", [w.src(s)],
-                 inner_product_param={"num_output": p["units"], "bias_term": p["use_bias"]})
+    param: dict[str, Any] = {"num_output": p["units"], "bias_term": p["use_bias"]}
+    if s.t.rank == 2:  # a sequence (N, T, D): one product per step, over the last axis
+        param["axis"] = 2
+    blob = w.add(_main_name(s), "InnerProduct", [w.src(s)], inner_product_param=param)
     _fused(w, s, blob)
 
 

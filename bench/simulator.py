@@ -24,15 +24,16 @@ class Results:
     parallel_startup_s: float = 0.0  # until the first model is done (workers import TensorFlow)
     parallel_steady_rate: float = 0.0  # models per second over the second half of the run
     mean_megapixels: float = 0.0
+    parallel_images: int = 0  # a recurrent model has no Caffe image
     roundtrip: dict[str, int] = field(default_factory=dict)
     failed: int = 0
 
 
-def run(single: int = 72, negatives: int = 32, parallel: int = 400, workers: int = 2) -> Results:
+def run(single: int = 72, negatives: int = 32, parallel: int = 1000, workers: int = 2) -> Results:
     from dlp2c.common.errors import Dlp2cError
     from dlp2c.common.graph import Graph
     from dlp2c.common.importers import load_model
-    from dlp2c.simulator.check import differences
+    from dlp2c.common.design import differences
     from dlp2c.simulator.dataset import STYLES, Options, simulate
 
     res = Results(parallel_workers=workers)
@@ -41,14 +42,15 @@ def run(single: int = 72, negatives: int = 32, parallel: int = 400, workers: int
         one = simulate(f"{tmp}/one", Options(n=single, seed=2026, styles=STYLES, negatives=negatives), workers=1)
         models = [m for m in one.metas if m["kind"] == "model" and "error" not in m]
         res.failed += sum("error" in m for m in one.metas)
-        res.model_s = statistics.mean(m["timings"]["model"] for m in models)
+        # medians: the first item of a worker also pays for importing TensorFlow and starting Graphviz
+        res.model_s = statistics.median(m["timings"]["model"] for m in models)
         for style in STYLES:
             times = [m["timings"][style] for m in models if any(i["style"] == style for i in m["images"])]
-            res.per_style_s[style] = statistics.mean(times)
+            res.per_style_s[style] = statistics.median(times)
         for m in one.metas:
             if m["kind"] == "negative" and "error" not in m:
                 res.negative_s.setdefault(m["negative"], []).append(m["seconds"])  # type: ignore[attr-defined]
-        res.negative_s = {k: statistics.mean(v) for k, v in res.negative_s.items()}  # type: ignore[arg-type]
+        res.negative_s = {k: statistics.median(v) for k, v in res.negative_s.items()}  # type: ignore[arg-type]
 
         print(f"  {parallel} models, Keras and Caffe styles, {workers} workers ...", flush=True)
         started = time.perf_counter()
@@ -60,6 +62,7 @@ def run(single: int = 72, negatives: int = 32, parallel: int = 400, workers: int
         res.parallel_startup_s = stamps[1]
         half = len(stamps) // 2
         res.parallel_steady_rate = (len(stamps) - 1 - half) / (stamps[-1] - stamps[half])
+        res.parallel_images = sum(len(m["images"]) for m in two.metas if "error" not in m)
         res.mean_megapixels = statistics.mean(i["width"] * i["height"] / 1e6 for m in two.metas if "error" not in m
                                               for i in m["images"])
         res.failed += sum("error" in m for m in two.metas)
@@ -103,11 +106,13 @@ def report(res: Results, out: Path) -> str:
 
     paper_per_model = res.model_s + res.per_style_s["keras"] + res.per_style_s["caffe"]
     projected_h = (res.parallel_startup_s + PAPER_MODELS / res.parallel_steady_rate) / 3600
+    per_model = res.parallel_images / max(res.parallel_models, 1)
+    images_h = (res.parallel_startup_s + 2 * PAPER_MODELS / per_model / res.parallel_steady_rate) / 3600
     rt = res.roundtrip
     rate = res.parallel_models / res.parallel_wall_s
     lines = [
         "## Simulator (issue 4)", "",
-        "One core, mean per item; a model costs its grammar draw, Keras model and JSON and Caffe prototxt "
+        "One core, median per item; a model costs its grammar draw, Keras model and JSON and Caffe prototxt "
         f"({res.model_s * 1000:.0f} ms) plus one drawing per style:", "",
         "| style | drawing, ms | images/s per core (model + drawing) |", "|---|---:|---:|",
         *(f"| {s} | {res.per_style_s[s] * 1000:.0f} | {rates[s]:.2f} |" for s in res.per_style_s), "",
@@ -116,10 +121,12 @@ def report(res: Results, out: Path) -> str:
         f"one core, {1 / paper_per_model:.2f} models/s per core. Measured with {res.parallel_workers} workers on "
         f"{res.parallel_models} models: {res.parallel_wall_s:.1f} s wall ({rate:.2f} models/s with start-up; "
         f"{res.parallel_startup_s:.1f} s until the first model, as each worker imports TensorFlow; then "
-        f"{res.parallel_steady_rate:.2f} models/s, {2 * res.parallel_steady_rate:.2f} images/s). Images average "
-        f"{res.mean_megapixels:.2f} Mpx. "
-        f"**Projected for 108,000 models / 216,000 images on this machine: {projected_h:.2f} h** (goal: under 2 h; "
-        "start-up plus 108,000 models at the steady rate).",
+        f"{res.parallel_steady_rate:.2f} models/s, {per_model * res.parallel_steady_rate:.2f} images/s, "
+        f"{per_model:.3f} images per model). Images average {res.mean_megapixels:.2f} Mpx. "
+        f"**Projected on this machine: the paper's 108,000 models in {projected_h:.2f} h** (start-up plus 108,000 "
+        f"models at the steady rate; about {PAPER_MODELS * per_model:,.0f} images, since recurrent models have no "
+        f"Caffe drawing), **and 216,000 images in {images_h:.2f} h** ({2 * PAPER_MODELS / per_model:,.0f} models). "
+        "Goal: the full set in under 2 h on 2 cores.",
         "",
         f"Round trip of those {rt['models']} models: Keras JSON gives the same design for {rt['keras_same']}; "
         f"the prototxt for {rt['caffe_same']} (different: {rt['caffe_different']}, unreadable: "

@@ -39,12 +39,12 @@ def test_verify_reports_built_shape_and_count_per_target(tmp_path: Path) -> None
 def test_an_unsupported_layer_fails_verify_with_the_reason(tmp_path: Path) -> None:
     g = Graph("seq")
     x = g.add("Input", {"shape": [5, 3]})
-    g.add("LSTM", {"units": 4}, inputs=[x], name="encoder")
+    g.add("SimpleRNN", {"units": 4}, inputs=[x], name="encoder")
     (tmp_path / "g.json").write_text(g.dumps())
     result = CliRunner().invoke(cli, ["generate", str(tmp_path / "g.json"), "-t", "caffe", "-o", str(tmp_path / "o"),
                                       "--verify"])
     assert result.exit_code == 2
-    assert "LSTM is not supported in caffe" in result.output
+    assert "SimpleRNN is not supported in caffe" in result.output
 
 
 def test_weights_are_converted_for_every_target(tmp_path: Path) -> None:

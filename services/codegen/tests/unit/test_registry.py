@@ -29,11 +29,11 @@ def test_registering_an_op_twice_fails() -> None:
 def test_unsupported_op_is_a_clear_error_and_other_targets_still_generate() -> None:
     g = Graph("seq")
     x = g.add("Input", {"shape": [5, 3]})
-    g.add("LSTM", {"units": 4}, inputs=[x], name="encoder")
+    g.add("SimpleRNN", {"units": 4}, inputs=[x], name="encoder")
     generated = generate(g, ["all"])
     caffe = generated.results["caffe"]
     assert not caffe.ok and isinstance(caffe.error, UnsupportedError)
-    assert "LSTM is not supported in caffe" in str(caffe.error) and "'encoder'" in str(caffe.error)
+    assert "SimpleRNN is not supported in caffe" in str(caffe.error) and "'encoder'" in str(caffe.error)
     assert all(generated.results[t].ok for t in ("keras", "pytorch", "onnx"))
     assert "caffe**: not generated" in generated.files()["README.md"].decode()
 

@@ -130,6 +130,7 @@ def op_cases() -> Iterator[tuple[str, Graph]]:
     yield single("Embedding", {"input_dim": 20, "output_dim": 4}, [6], dtype="int32")
     yield single("SimpleRNN", {"units": 4}, SEQUENCE)
     yield single("LSTM", {"units": 4, "return_sequences": True}, SEQUENCE)
+    yield single("LSTM", {"units": 5}, SEQUENCE, case="last-step")
     yield single("LSTM", {"units": 3, "go_backwards": True}, SEQUENCE, case="backwards")
     yield single("LSTM", {"units": 3, "recurrent_activation": "hard_sigmoid"}, SEQUENCE, case="hard-sigmoid")
     yield single("GRU", {"units": 4}, SEQUENCE)

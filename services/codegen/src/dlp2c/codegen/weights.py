@@ -6,7 +6,7 @@ saved as ``<layer>/<index>`` in an .npz) are the canonical form. The other targe
 - layout: kernels (kh, kw, in, out) become (out, in, kh, kw); Dense kernels are transposed;
 - a Flatten of an image flattens (C, H, W) in channels-first targets, (H, W, C) in Keras: the
   Dense that reads it gets its input rows permuted;
-- recurrent gate order: Keras LSTM i,f,c,o (PyTorch the same, ONNX i,o,f,c); Keras GRU z,r,h
+- recurrent gate order: Keras LSTM i,f,c,o (PyTorch the same, ONNX i,o,f,c, Caffe i,f,o,c); Keras GRU z,r,h
   (ONNX the same, PyTorch r,z,n); PyTorch and ONNX keep a second bias, set to zero;
 - BatchNorm: Caffe keeps mean, variance and a factor in BatchNorm, and gamma, beta in a Scale layer.
 
@@ -23,6 +23,7 @@ import numpy as np
 from dlp2c.codegen.layout import cf_shape, is_spatial
 from dlp2c.codegen.plan import Plan, Step
 from dlp2c.codegen.targets.caffe import _main_name as caffe_main_name
+from dlp2c.codegen.targets.caffe import lstm_core_name
 from dlp2c.codegen.targets.pytorch import resolve_layer
 from dlp2c.common.catalog import TensorType
 from dlp2c.common.errors import UnsupportedError
@@ -65,6 +66,7 @@ def _reorder(w: np.ndarray, order: list[int], gates: int, axis: int = -1) -> np.
 # Gate order of each framework, as indices into Keras' order.
 _TORCH_GATES = {"SimpleRNN": [0], "LSTM": [0, 1, 2, 3], "GRU": [1, 0, 2]}
 _ONNX_GATES = {"SimpleRNN": [0], "LSTM": [0, 3, 1, 2], "GRU": [0, 1, 2]}
+_CAFFE_LSTM_GATES = [0, 1, 3, 2]  # Caffe: i, f, o, g
 _GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
 
 
@@ -283,6 +285,11 @@ def _rnn_onnx(op: str, p: Mapping[str, Any], ws: Arrays) -> tuple[np.ndarray, np
 
 @handles("SimpleRNN", "LSTM", "GRU")
 def _rnn(c: Converter, s: Step, name: str, ws: Arrays, _f: Any) -> None:
+    if c.target == "caffe":  # LSTM only: W_xc (4H, D), b_c (4H), W_hc (4H, H)
+        kernel, recurrent, b_in, _ = _rnn_parts(s.op, s.params, ws)
+        c.caffe(lstm_core_name(s), [_reorder(kernel, _CAFFE_LSTM_GATES, 4).T, _reorder(b_in, _CAFFE_LSTM_GATES, 4),
+                         _reorder(recurrent, _CAFFE_LSTM_GATES, 4).T])
+        return
     if c.target == "pytorch":
         _rnn_torch(c, s.op, s.params, ws, name)
         return

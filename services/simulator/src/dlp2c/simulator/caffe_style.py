@@ -8,6 +8,7 @@ prototxt itself, so what is drawn is exactly the net Caffe would load.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -19,6 +20,12 @@ _DEFAULT_COLOUR = "#6495ED"
 _NEURON_COLOUR = "#90EE90"
 _BLOB_COLOUR = "#E0E0E0"
 _POOL_METHODS = {0: "MAX", 1: "AVE", 2: "STOCHASTIC", "MAX": "MAX", "AVE": "AVE", "STOCHASTIC": "STOCHASTIC"}
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(prototxt: str) -> Message:
+    """A prototxt is drawn and counted; parse it once (treat the result as read-only)."""
+    return parse(prototxt, "deploy.prototxt")
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,7 @@ def _label(layer: Message) -> list[str]:
 
 def caffe_dot(prototxt: str, look: CaffeLook = CaffeLook()) -> str:
     """DOT text of a deploy prototxt, in draw_net's look; node ids are stable for a given net."""
-    net = parse(prototxt, "deploy.prototxt")
+    net = _parsed(prototxt)
     # draw_net puts a label's lines side by side across the flow and stacked along it
     separator = "\\n" if look.rankdir in ("LR", "RL") else " "
     lines = [f"digraph {_quote(str(net.get('name', 'net')))} {{", f"rankdir={look.rankdir};", f"dpi={look.dpi};"]
@@ -98,7 +105,7 @@ def caffe_dot(prototxt: str, look: CaffeLook = CaffeLook()) -> str:
 
 def drawn_node_count(prototxt: str) -> int:
     """How many boxes and octagons draw_net draws for a net: its layers plus its distinct blobs."""
-    net = parse(prototxt, "deploy.prototxt")
+    net = _parsed(prototxt)
     names = {str(n) for n in net.all("input")}
     layers = net.all("layer")
     for layer in layers:

@@ -95,6 +95,8 @@ def import_caffe(source: str | Path, *, text: str | None = None,
     _declared_inputs(root, net)
     active = [layer for layer in layers if _in_test_phase(layer)]
     helpers, same_averages = _same_average_pools(active)
+    lstm_helpers, lstms = _lstm_patterns(active)
+    helpers |= lstm_helpers
     for index, layer in enumerate(active):
         kind = str(layer.get("type", ""))
         kind = V1_TYPES.get(kind, kind)
@@ -105,6 +107,11 @@ def import_caffe(source: str | Path, *, text: str | None = None,
             continue
         if index in same_averages:
             _same_average(net, layer, *same_averages[index], name, where)
+            continue
+        if index in lstms:
+            x, units, sequences, core = lstms[index]
+            params = {"units": units, "return_sequences": sequences}
+            _one_top(net, layer, net.add("LSTM", params, [x], name, f"{where} (with {core!r}, Caffe's LSTM)"))
             continue
         if handler is None:
             raise UnsupportedError(f"Caffe layer type {kind!r} is not supported", where,
@@ -484,25 +491,144 @@ def _pad(net: _Net, layer: Message, name: str, where: str, rest: list[Message]) 
     net.same_pool[top] = bottom
 
 
+class _Wiring:
+    """Who makes and who reads each blob, to recognise the multi-layer patterns our Caffe target writes."""
+
+    def __init__(self, layers: list[Message]) -> None:
+        self.layers = layers
+        self.producer: dict[str, int] = {}
+        self.readers: dict[str, int] = {}
+        self.read_by: dict[str, list[int]] = {}
+        for i, layer in enumerate(layers):
+            for blob in _bottoms(layer):
+                self.readers[blob] = self.readers.get(blob, 0) + 1
+                self.read_by.setdefault(blob, []).append(i)
+            for top in _tops(layer):
+                self.producer[top] = i
+
+    def made_by(self, blob: str, kind: str, readers: int = 1) -> int | None:
+        """The one-top layer of ``kind`` making ``blob``, when exactly ``readers`` layers read it."""
+        i = self.producer.get(blob)
+        if i is None or self.layers[i].get("type") != kind or self.readers.get(blob, 0) != readers \
+                or len(_tops(self.layers[i])) != 1:
+            return None
+        return i
+
+    def only(self, blob: str, kind: str) -> int | None:
+        """The layer of ``kind`` making ``blob``, read by the pattern only."""
+        return self.made_by(blob, kind)
+
+    def next(self, blob: str, kind: str) -> int | None:
+        """The one layer reading ``blob``, when it is of ``kind`` and has one top."""
+        readers = self.read_by.get(blob, [])
+        if len(readers) != 1 or self.layers[readers[0]].get("type") != kind or len(_tops(self.layers[readers[0]])) != 1:
+            return None
+        return readers[0]
+
+    def param(self, i: int, key: str) -> Message:
+        return self.layers[i].get(key) or Message()
+
+    def constant(self, i: int | None, value: float, dims: list[int]) -> bool:
+        """Is layer ``i`` a DummyData of one constant blob of this shape?"""
+        if i is None or self.layers[i].get("type") != "DummyData":
+            return False
+        p = self.param(i, "dummy_data_param")
+        fillers, shapes = p.all("data_filler"), p.all("shape")
+        return (len(fillers) == 1 and fillers[0].get("type") == "constant"
+                and float(fillers[0].get("value", 0.0)) == value and len(shapes) == 1
+                and [int(d) for d in shapes[0].all("dim")] == dims)
+
+
+def _lstm_patterns(layers: list[Message]) -> tuple[set[int], dict[int, tuple[str, int, bool, str]]]:
+    """Find Keras' LSTM as our Caffe target writes it: the input permuted to time-major, a
+    continuation of 0 then 1s built from constants, Caffe's LSTM, then permuted back (every step) or
+    the last step cropped. The last layer maps to (x, units, return_sequences, name of the LSTM layer);
+    the other layers of the pattern are helpers, skipped. Any other LSTM use stays unsupported."""
+    wiring = _Wiring(layers)
+    helpers: set[int] = set()
+    found: dict[int, tuple[str, int, bool, str]] = {}
+    for index, layer in enumerate(layers):
+        if layer.get("type") != "LSTM" or len(_bottoms(layer)) != 2 or len(_tops(layer)) != 1:
+            continue
+        x_tm, cont_blob = _bottoms(layer)
+        units = int(wiring.param(index, "recurrent_param").get("num_output", 0))
+        if wiring.param(index, "recurrent_param").get("expose_hidden", False):
+            continue
+        permute_in = wiring.made_by(x_tm, "Permute", readers=2)
+        cont = wiring.only(cont_blob, "Scale")
+        if permute_in is None or cont is None or not _is_time_swap(wiring, permute_in):
+            continue
+        per_step, mask_blob = [*_bottoms(layers[cont]), "", ""][:2]
+        reduction = wiring.only(per_step, "Reduction")
+        power = wiring.only(_bottoms(layers[reduction])[0], "Power") if reduction is not None else None
+        if power is None or _bottoms(layers[power])[0] != x_tm or int(wiring.param(cont, "scale_param")
+                                                                       .get("axis", 1)) != 0:
+            continue
+        pw, red = wiring.param(power, "power_param"), wiring.param(reduction, "reduction_param")
+        if (float(pw.get("power", 1.0)), float(pw.get("scale", 1.0)), float(pw.get("shift", 0.0))) != (1.0, 0.0, 1.0) \
+                or red.get("operation") not in ("MEAN", 4) or int(red.get("axis", 0)) != 2:
+            continue
+        mask = wiring.only(mask_blob, "Concat")
+        if mask is None:
+            mask = wiring.only(mask_blob, "DummyData")
+        if mask is None:
+            continue
+        if layers[mask].get("type") == "Concat":
+            parts = [wiring.only(b, "DummyData") for b in _bottoms(layers[mask])]
+            rest = wiring.param(parts[1], "dummy_data_param").all("shape") if len(parts) == 2 and parts[1] is not None \
+                else []
+            steps = int(rest[0].all("dim")[0]) + 1 if rest and len(rest[0].all("dim")) == 1 else 0
+            if len(parts) != 2 or not wiring.constant(parts[0], 0.0, [1]) \
+                    or not wiring.constant(parts[1], 1.0, [steps - 1]):
+                continue
+            mask_layers = [mask, *parts]
+        else:
+            steps = 1
+            if not wiring.constant(mask, 0.0, [1]):
+                continue
+            mask_layers = [mask]
+        out = _lstm_output(wiring, _tops(layer)[0], units, steps)
+        if out is None:
+            continue
+        last, return_sequences, tail = out
+        helpers |= {permute_in, power, reduction, cont, index, *mask_layers, *tail}
+        found[last] = (_bottoms(layers[permute_in])[0], units, return_sequences, str(layer.get("name", "")))
+    return helpers, found
+
+
+def _is_time_swap(wiring: _Wiring, i: int) -> bool:
+    return [int(v) for v in wiring.param(i, "permute_param").all("order")] == [1, 0, 2]
+
+
+def _lstm_output(wiring: _Wiring, seq: str, units: int, steps: int) -> tuple[int, bool, list[int]] | None:
+    """(last layer, return_sequences, helper layers) after the LSTM, or None."""
+    back = wiring.next(seq, "Permute")
+    if back is None or not _is_time_swap(wiring, back):
+        return None
+    crop = wiring.next(_tops(wiring.layers[back])[0], "Crop")
+    if crop is None:
+        return back, True, []
+    bottoms = _bottoms(wiring.layers[crop])
+    ref = wiring.only(bottoms[1], "DummyData") if len(bottoms) == 2 else None
+    p = wiring.param(crop, "crop_param")
+    ref_dims = wiring.param(ref, "dummy_data_param").all("shape") if ref is not None else []
+    if ref is None or int(p.get("axis", 2)) != 1 or [int(v) for v in p.all("offset")] != [steps - 1, 0] \
+            or not ref_dims or [int(d) for d in ref_dims[0].all("dim")][1:] != [1, units]:
+        return None
+    reshape = wiring.next(_tops(wiring.layers[crop])[0], "Reshape")
+    dims = wiring.param(reshape, "reshape_param").get("shape") if reshape is not None else None
+    if reshape is None or dims is None or [int(d) for d in dims.all("dim")] != [0, -1]:
+        return None
+    return reshape, False, [back, ref, crop]
+
+
 def _same_average_pools(layers: list[Message]) -> tuple[set[int], dict[int, tuple[str, Message, list[int]]]]:
     """Find Keras' 'same' average pooling as our Caffe target writes it exactly (Caffe's AVE divides by
     the whole window, Keras by its real pixels): the window sums of x, scaled per pixel by the
     reciprocal of the pooled ones of a constant blob. The last layer (a two-bottom Scale) maps to
     (x, pooling_param, extra zero pads); the other layers of the pattern are helpers, skipped."""
-    producer: dict[str, int] = {}
-    readers: dict[str, int] = {}
-    for i, layer in enumerate(layers):
-        for blob in _bottoms(layer):
-            readers[blob] = readers.get(blob, 0) + 1
-        for top in _tops(layer):
-            producer[top] = i
-
-    def only(blob: str, kind: str) -> int | None:
-        """The layer of ``kind`` making ``blob``, read by this pattern only."""
-        i = producer.get(blob)
-        if i is None or layers[i].get("type") != kind or readers.get(blob, 0) != 1 or len(_tops(layers[i])) != 1:
-            return None
-        return i
+    wiring = _Wiring(layers)
+    only = wiring.only
 
     def zero_pads(blob: str) -> tuple[str, list[int], int | None]:
         i = only(blob, "Pad")

@@ -465,9 +465,54 @@ def _embedding(s: Step, w: CaffeWriter) -> None:
 _SEQUENCE = "Caffe's Convolution and Pooling here run on NCHW images; a sequence layer has no deploy equivalent"
 EMITTERS.unsupported("Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
                      "ZeroPadding1D", "Cropping1D", "UpSampling1D", because=_SEQUENCE)
-EMITTERS.unsupported("SimpleRNN", "LSTM", "GRU", "Bidirectional", because=(
-    "Caffe's recurrent layers take a time-major blob plus a sequence-continuation input, "
-    "which a deploy net generated from the graph cannot supply"))
+@EMITTERS.emits("LSTM")
+def _lstm(s: Step, w: CaffeWriter) -> None:
+    """Caffe's LSTM runs time-major (T, N, D) with a sequence-continuation blob (T, N), 0 where a
+    sequence starts. Here: permute in; the continuation is ones shaped like the input's (T, N),
+    times a constant (0, 1, ..., 1) per step, so any batch size works; permute back (every step) or
+    crop the last step (``return_sequences`` false). Gates and cell match Keras' defaults exactly."""
+    p = s.params
+    steps = s.t.shape[0]
+    if steps is None:
+        raise refuse(s, TARGET, "on a sequence of unknown length", "give the Input a fixed number of steps")
+    for key, default in (("activation", "tanh"), ("recurrent_activation", "sigmoid")):
+        if p[key] != default:
+            raise refuse(s, TARGET, f"with {key} {p[key]!r}", f"Caffe's LSTM has {default} only")
+    for key in ("go_backwards", "stateful", "return_state"):
+        if p[key]:
+            raise refuse(s, TARGET, f"with {key}")
+    if not p["use_bias"]:
+        raise refuse(s, TARGET, "without a bias", "Caffe's LSTM always has one")
+    name, units = s.name, p["units"]
+    x = w.add(f"{name}_time_major", "Permute", [w.src(s)], permute_param={"order": [1, 0, 2]})
+    ones = w.add(f"{name}_ones", "Power", [x], power_param={"power": 1.0, "scale": 0.0, "shift": 1.0})
+    per_step = w.add(f"{name}_steps", "Reduction", [ones], reduction_param={
+        "operation": Enum("MEAN", "Reduction"), "axis": 2})
+    mask = w.add(f"{name}_first", "DummyData", [], dummy_data_param={
+        "shape": [{"dim": [1]}], "data_filler": [{"type": "constant", "value": 0.0}]})
+    if steps > 1:
+        rest = w.add(f"{name}_rest", "DummyData", [], dummy_data_param={
+            "shape": [{"dim": [steps - 1]}], "data_filler": [{"type": "constant", "value": 1.0}]})
+        mask = w.add(f"{name}_mask", "Concat", [mask, rest], concat_param={"axis": 0})
+    cont = w.add(f"{name}_cont", "Scale", [per_step, mask], scale_param={"axis": 0})
+    seq = w.add(lstm_core_name(s), "LSTM", [x, cont], recurrent_param={"num_output": units})
+    if p["return_sequences"]:
+        w.done(s, w.add(name, "Permute", [seq], permute_param={"order": [1, 0, 2]}))
+        return
+    batch_major = w.add(f"{name}_batch_major", "Permute", [seq], permute_param={"order": [1, 0, 2]})
+    ref = w.add(f"{name}_step_size", "DummyData", [], dummy_data_param={"shape": [{"dim": [1, 1, units]}]})
+    last = w.add(f"{name}_last_step", "Crop", [batch_major, ref], crop_param={"axis": 1, "offset": [steps - 1, 0]})
+    w.done(s, w.add(name, "Reshape", [last], reshape_param={"shape": {"dim": [0, -1]}}))
+
+
+def lstm_core_name(s: Step) -> str:
+    """The Caffe LSTM layer (the one with the weights) of an LSTM step."""
+    return f"{s.name}_time_major_lstm"
+
+
+EMITTERS.unsupported("SimpleRNN", "GRU", "Bidirectional", because=(
+    "Caffe's RNN adds an output layer (o = tanh(W h + b)) that Keras' SimpleRNN does not have, and Caffe "
+    "has no GRU"))
 EMITTERS.unsupported("TimeDistributed", because="Caffe has no wrapper that maps a layer over time steps")
 EMITTERS.unsupported("LayerNormalization", because="Caffe's MVN adds epsilon to the standard deviation, not the "
                      "variance, and has no learned scale; there is no exact equivalent")

@@ -1,7 +1,7 @@
-"""Does a model file say the same as the ground truth? Keras JSON must give the very same graph;
-Caffe spells some things as layers of their own (activations, softmax, asymmetric zero padding), so
-the comparison there is between the designs: the same layers in the same order with the same output
-shapes, wired the same way, with the same parameter count."""
+"""Do two graphs describe the same network design? Model files spell some things as layers of their
+own (Caffe: activations, softmax, asymmetric zero padding), so the comparison is between designs: the
+same layers in the same order with the same output shapes, wired the same way, with the same
+parameter count. Used to check round trips (generated code imported back, simulated ground truth)."""
 
 from __future__ import annotations
 

@@ -30,10 +30,10 @@ class Results:
 
 
 def run(single: int = 72, negatives: int = 32, parallel: int = 1000, workers: int = 2) -> Results:
+    from dlp2c.common.design import differences
     from dlp2c.common.errors import Dlp2cError
     from dlp2c.common.graph import Graph
     from dlp2c.common.importers import load_model
-    from dlp2c.common.design import differences
     from dlp2c.simulator.dataset import STYLES, Options, simulate
 
     res = Results(parallel_workers=workers)

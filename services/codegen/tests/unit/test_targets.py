@@ -1,11 +1,11 @@
 """Every op of the catalog, in every target: generated, built, run, counted, and numerically equal."""
 
 import pytest
-from dlp2c.common.design import differences
-from dlp2c.common.importers.caffe import import_caffe
 from dlp2c.codegen.numerics import compare
 from dlp2c.codegen.targets import TARGETS
 from dlp2c.codegen.verify import verify_designs
+from dlp2c.common.design import differences
+from dlp2c.common.importers.caffe import import_caffe
 
 ATOL = 1e-4
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from dlp2c.cli.main import cli
+from dlp2c.common.design import differences
 from dlp2c.common.graph import Graph
 from dlp2c.common.importers import load_model
 from dlp2c.common.inference import infer
-from dlp2c.common.design import differences
 from dlp2c.simulator.dataset import model_key
 
 pytestmark = pytest.mark.slow

@@ -4,12 +4,12 @@ import json
 from pathlib import Path
 
 import pytest
+from dlp2c.common.design import differences
 from dlp2c.common.graph import Graph
 from dlp2c.common.importers import load_model
 from dlp2c.common.inference import infer
 from dlp2c.common.storage import open_storage
 from dlp2c.simulator.card import write_card
-from dlp2c.common.design import differences
 from dlp2c.simulator.dataset import STYLES, DatasetError, Options, model_key, negative_key, read_metas, simulate
 
 

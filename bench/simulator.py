@@ -24,7 +24,7 @@ class Results:
     parallel_startup_s: float = 0.0  # until the first model is done (workers import TensorFlow)
     parallel_steady_rate: float = 0.0  # models per second over the second half of the run
     mean_megapixels: float = 0.0
-    parallel_images: int = 0  # a recurrent model has no Caffe image
+    parallel_images: int = 0  # a SimpleRNN model has no Caffe image
     roundtrip: dict[str, int] = field(default_factory=dict)
     failed: int = 0
 
@@ -124,15 +124,14 @@ def report(res: Results, out: Path) -> str:
         f"{res.parallel_steady_rate:.2f} models/s, {per_model * res.parallel_steady_rate:.2f} images/s, "
         f"{per_model:.3f} images per model). Images average {res.mean_megapixels:.2f} Mpx. "
         f"**Projected on this machine: the paper's 108,000 models in {projected_h:.2f} h** (start-up plus 108,000 "
-        f"models at the steady rate; about {PAPER_MODELS * per_model:,.0f} images, since recurrent models have no "
+        f"models at the steady rate; about {PAPER_MODELS * per_model:,.0f} images, since SimpleRNN models have no "
         f"Caffe drawing), **and 216,000 images in {images_h:.2f} h** ({2 * PAPER_MODELS / per_model:,.0f} models). "
         "Goal: the full set in under 2 h on 2 cores.",
         "",
         f"Round trip of those {rt['models']} models: Keras JSON gives the same design for {rt['keras_same']}; "
         f"the prototxt for {rt['caffe_same']} (different: {rt['caffe_different']}, unreadable: "
-        f"{rt['caffe_unreadable']}); {rt['caffe_absent']} models have recurrent layers, which our Caffe target "
-        "refuses (Caffe's LSTM and RNN are time-major with a sequence-continuation input), so they have no "
-        "prototxt and no Caffe drawing. "
+        f"{rt['caffe_unreadable']}); {rt['caffe_absent']} models have a SimpleRNN, which our Caffe target refuses "
+        "(Caffe's RNN adds an output layer), so they have no prototxt and no Caffe drawing. "
         f"Failed items: {res.failed}.", "",
         "![simulator throughput](simulator_throughput.png)", "",
     ]

@@ -1,6 +1,8 @@
 """Drawings are faithful: one DOT node per layer (Keras), per layer and blob (Caffe); escaping holds."""
 
+import io
 import random
+import subprocess
 import threading
 
 import numpy as np
@@ -11,6 +13,7 @@ from dlp2c.simulator import caffe_style, drawings, keras_style
 from dlp2c.simulator.grammar import depth_and_dataset, sample_model
 from dlp2c.simulator.graphviz import Graphviz, GraphvizError
 from dlp2c.simulator.render import Variation, degrade, encode, render_dot
+from PIL import Image
 
 
 def dot_nodes(text: str) -> list[pydot.Node]:
@@ -148,3 +151,18 @@ def test_graphviz_survives_its_helper_dying_and_hanging() -> None:
             gv.draw(big)
         gv.timeout_s = 60
         assert gv.draw("digraph { a -> b }").data == first.data
+
+
+def test_a_drawing_matches_graphvizs_own_png() -> None:
+    """The helper's fast path (cairo, then gd's GIF writer) gives Graphviz's own pixels: white margins,
+    no grey edge, colours within a few levels."""
+    dot = 'digraph { dpi=96; rankdir=LR; a [style=filled, fillcolor="#FF5050", shape=box]; a -> b -> c; b -> d }'
+    png = subprocess.run(["dot", "-Tpng"], input=dot.encode(), capture_output=True, check=True).stdout
+    reference = Image.open(io.BytesIO(png)).convert("RGBA")
+    reference = Image.alpha_composite(Image.new("RGBA", reference.size, "white"), reference).convert("RGB")
+    ours = render_dot(dot, Variation(font="Times-Roman"), 96).convert("RGB")  # Graphviz's default font
+    assert (ours.width, ours.height) == (reference.width - 1, reference.height - 1)
+    a = np.asarray(reference, dtype=int)[: ours.height, : ours.width]
+    b = np.asarray(ours, dtype=int)
+    assert np.abs(a - b).mean() < 1.0 and np.abs(a - b).max() <= 16
+    assert (b[0] == 255).all() and (b[-1] == 255).all() and (b[:, 0] == 255).all() and (b[:, -1] == 255).all()

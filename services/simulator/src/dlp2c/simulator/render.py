@@ -84,9 +84,28 @@ def render_dot(dot: str, variation: Variation = Variation(), dpi: float = 96.0,
             raise RenderError(str(exc)) from None
         drawn = graphviz().draw(source.replace("splines=ortho", "splines=polyline"), target,
                                 variation.megapixels * 1e6, min(min_dpi, target))
-    image = Image.open(io.BytesIO(drawn.data))
-    image.load()
+    image = _true_colours(Image.open(io.BytesIO(drawn.data)))
     image.info["dpi_drawn"] = round(drawn.dpi, 1)
+    return image
+
+
+def _true_colours(image: Image.Image) -> Image.Image:
+    """Undo what gd's GIF path does to cairo's drawing, so it matches Graphviz's own PNG.
+
+    gd's quantiser reports each palette colour as the centre of its histogram cell (5 bits of red
+    and blue, 6 of green): white comes out as (252, 254, 252), black as (4, 2, 4). Stretching the
+    cell centres back over 0-255 restores both ends exactly. And the last row and column, which the
+    page only partly covers, come out grey instead of blending into the margin: they are cut off
+    (the margin is 4 points, several pixels at any DPI used here)."""
+    image.load()
+    raw = image.getpalette() or []
+    stretched = []
+    for i, value in enumerate(raw):
+        low, span = (2, 252) if i % 3 == 1 else (4, 248)
+        stretched.append(min(255, max(0, round((value - low) * 255 / span))))
+    image.putpalette(stretched)
+    if image.width > 2 and image.height > 2:
+        image = image.crop((0, 0, image.width - 1, image.height - 1))
     return image
 
 

@@ -3,14 +3,17 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from dlp2c.common.design import differences
 from dlp2c.common.graph import Graph
 from dlp2c.common.importers import load_model
+from dlp2c.common.importers.prototxt import parse
 from dlp2c.common.inference import infer
 from dlp2c.common.storage import open_storage
 from dlp2c.simulator.card import write_card
 from dlp2c.simulator.dataset import STYLES, DatasetError, Options, model_key, negative_key, read_metas, simulate
+from PIL import Image
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +119,32 @@ def test_bad_options_say_what() -> None:
         Options(n=1, styles=("keras", "sketch"))
     with pytest.raises(ValueError, match="depths must be 2 or more"):
         Options(n=1, depths=(1, 2))
+
+
+def test_graphviz_images_carry_where_each_layer_and_blob_was_drawn(dataset) -> None:
+    root, _ = dataset
+    checked = 0
+    for index in range(16):
+        folder = root / model_key(index)
+        meta = json.loads((folder / "meta.json").read_text())
+        names = {n.name for n in Graph.loads((folder / "graph.json").read_text()).nodes}
+        for img in meta["images"]:
+            if img["style"] not in ("keras", "caffe"):
+                continue
+            pixels = np.asarray(Image.open(folder / img["file"]).convert("L"), dtype=int)
+            nodes = img["nodes"]
+            if img["style"] == "keras":
+                assert sorted(n["layer"] for n in nodes) == sorted(names)
+            else:
+                assert len(nodes) == meta["caffe"]["layers_and_blobs"]
+                layers = parse((folder / "deploy.prototxt").read_text(), "deploy.prototxt").all("layer")
+                assert sorted(n["layer"] for n in nodes if "layer" in n) == sorted(str(x.get("name")) for x in layers)
+            dots = {n["dot"] for n in nodes}
+            assert img["edges"] and all(tail in dots and head in dots for tail, head in img["edges"])
+            for node in nodes:
+                x0, y0, x1, y1 = (round(v) for v in node["box"])
+                assert 0 <= x0 < x1 <= pixels.shape[1] + 1 and 0 <= y0 < y1 <= pixels.shape[0] + 1
+                inside = pixels[y0:y1, x0:x1]
+                assert (inside < 200).mean() > 0.03, (folder, img["file"], node)  # ink: the node is there
+            checked += 1
+    assert checked >= 24

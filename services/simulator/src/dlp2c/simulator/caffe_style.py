@@ -103,12 +103,29 @@ def caffe_dot(prototxt: str, look: CaffeLook = CaffeLook()) -> str:
     return "\n".join(lines) + "\n"
 
 
+def drawn_nodes(prototxt: str) -> dict[str, dict[str, str]]:
+    """What each node of ``caffe_dot``'s drawing stands for: ``{"layer": name, "type": type}`` for
+    ``l<i>``, ``{"blob": name}`` for ``b<j>`` (numbered as ``caffe_dot`` numbers them)."""
+    net = _parsed(prototxt)
+    found: dict[str, dict[str, str]] = {}
+    blobs: dict[str, str] = {}
+
+    def blob(name: str) -> None:
+        if name not in blobs:
+            blobs[name] = f"b{len(blobs)}"
+            found[blobs[name]] = {"blob": name}
+
+    for shape_name in net.all("input"):
+        blob(str(shape_name))
+    for i, layer in enumerate(net.all("layer")):
+        for name in layer.all("bottom"):
+            blob(str(name))
+        found[f"l{i}"] = {"layer": str(layer.get("name", "")), "type": str(layer.get("type", ""))}
+        for name in layer.all("top"):
+            blob(str(name))
+    return found
+
+
 def drawn_node_count(prototxt: str) -> int:
     """How many boxes and octagons draw_net draws for a net: its layers plus its distinct blobs."""
-    net = _parsed(prototxt)
-    names = {str(n) for n in net.all("input")}
-    layers = net.all("layer")
-    for layer in layers:
-        names.update(str(b) for b in layer.all("bottom"))
-        names.update(str(t) for t in layer.all("top"))
-    return len(layers) + len(names)
+    return len(drawn_nodes(prototxt))

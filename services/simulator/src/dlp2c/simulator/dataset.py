@@ -60,10 +60,16 @@ def negative_key(index: int) -> str:
 
 
 def _image(variation: Variation, picture: Any, key: str, style: str, files: dict[str, bytes],
-           drawn_at_scale: bool = False, **extra: Any) -> dict[str, Any]:
+           drawn_at_scale: bool = False, stands_for: dict[str, dict[str, str]] | None = None,
+           **extra: Any) -> dict[str, Any]:
     image = degrade(picture, variation, scale=not drawn_at_scale)
     if "dpi_drawn" in picture.info:
         extra["dpi"] = picture.info["dpi_drawn"]
+    if stands_for is not None:  # ground truth of the drawing: each node's box (pixels) and the edges
+        b = variation.border
+        extra["nodes"] = [{"dot": name, "box": [x0 + b, y0 + b, x1 + b, y1 + b], **stands_for.get(name, {})}
+                          for name, (x0, y0, x1, y1) in picture.info["nodes"]]
+        extra["edges"] = [list(edge) for edge in picture.info["edges"]]
     name = f"{style}.{variation.extension}"
     files[f"{key}/{name}"] = encode(image, variation)
     return {"file": name, "style": style, "width": image.width, "height": image.height,
@@ -95,18 +101,20 @@ def make_model(index: int, options: Options) -> tuple[dict[str, bytes], dict[str
         if style == "keras":
             look = keras_style.KerasLook(rng.choice(keras_style.LOOKS), rng.random() < 0.6,
                                          rng.choice(("TB", "TB", "LR")), rng.choice((72, 96, 120)))
-            dot = keras_style.keras_dot(model, look)
+            dot, layers = keras_style.keras_dot_and_layers(model, look)
             files[f"{key}/keras.dot"] = dot.encode()
             variation = Variation.draw(rng)
             images.append(_image(variation, render_dot(dot, variation, look.dpi), key, style, files,
-                                 drawn_at_scale=True, look=look.name, dot="keras.dot"))
+                                 drawn_at_scale=True, stands_for={n: {"layer": name} for n, name in layers.items()},
+                                 look=look.name, dot="keras.dot"))
         elif style == "caffe" and prototxt is not None:
             look = caffe_style.CaffeLook(rng.choice(("LR", "LR", "TB")), rng.choice((72, 96, 120)))
             dot = caffe_style.caffe_dot(prototxt, look)
             files[f"{key}/caffe.dot"] = dot.encode()
             variation = Variation.draw(rng)
             images.append(_image(variation, render_dot(dot, variation, look.dpi), key, style, files,
-                                 drawn_at_scale=True, look=look.name, dot="caffe.dot"))
+                                 drawn_at_scale=True, stands_for=caffe_style.drawn_nodes(prototxt),
+                                 look=look.name, dot="caffe.dot"))
         elif style != "caffe":
             images.append(_image(Variation.draw(rng), drawings.DRAWERS[style](graph, rng), key, style, files))
         seconds[style] = time.perf_counter() - started

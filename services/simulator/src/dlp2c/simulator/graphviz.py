@@ -38,6 +38,9 @@ class Drawn:
     data: bytes  # the encoded image
     dpi: float  # the DPI it was drawn at
     points: tuple[float, float]  # the layout's bounding box, in points
+    # where each node was drawn: (DOT name, box in image pixels x0, y0, x1, y1), and the DOT's edges
+    nodes: tuple[tuple[str, tuple[float, float, float, float]], ...] = ()
+    edges: tuple[tuple[str, str], ...] = ()
 
 
 def _dpi_for(bb: tuple[float, float], dpi: float, max_pixels: float, min_dpi: float) -> float:
@@ -53,6 +56,28 @@ def _with_dpi(positioned: str, dpi: float) -> str:
     """The positioned DOT drawn at ``dpi``: a graph attribute set last wins over any earlier one."""
     end = positioned.rindex("}")
     return f"{positioned[:end]}\tgraph [dpi={dpi:.2f}];\n{positioned[end:]}"
+
+
+def _geometry(layout: dict, dpi: float) -> tuple[list, list]:
+    """Node boxes in image pixels and edges by node name, from Graphviz's ``json0`` of a laid-out graph.
+
+    Graphviz puts the layout's lower-left corner at the margin (4 points) and flips y."""
+    x0, _y0, _x1, y1 = (float(v) for v in str(layout.get("bb", "0,0,0,0")).split(","))
+    scale, pad = dpi / 72.0, 4.0
+    objects = layout.get("objects", [])
+    nodes = []
+    for obj in objects:
+        if "pos" not in obj or "width" not in obj:
+            continue  # a subgraph, not a node
+        x, y = (float(v) for v in obj["pos"].split(","))
+        half_w, half_h = float(obj["width"]) * 36.0, float(obj["height"]) * 36.0  # inches -> half points
+        cx, cy = (x - x0 + pad) * scale, (y1 - y + pad) * scale
+        nodes.append([obj["name"], [round(cx - half_w * scale, 1), round(cy - half_h * scale, 1),
+                                    round(cx + half_w * scale, 1), round(cy + half_h * scale, 1)]])
+    names = {obj.get("_gvid"): obj.get("name") for obj in objects}
+    edges = [[names[e["tail"]], names[e["head"]]] for e in layout.get("edges", [])
+             if e.get("tail") in names and e.get("head") in names]
+    return nodes, edges
 
 
 # ---- the child ------------------------------------------------------------------------------------
@@ -116,10 +141,12 @@ def _child() -> None:  # pragma: no cover - runs in the helper process; exercise
             try:
                 lay_out(graph, b"nop2")
                 image = render(graph, request["format"].encode())
+                layout = json.loads(render(graph, b"json0"))
                 gvc_lib.gvFreeLayout(context, graph)
             finally:
                 cgraph.agclose(graph)
-            reply = json.dumps({"dpi": dpi, "points": points}).encode() + b"\n" + image
+            nodes, edges = _geometry(layout, dpi)
+            reply = json.dumps({"dpi": dpi, "points": points, "nodes": nodes, "edges": edges}).encode() + b"\n" + image
             status = b"+"
         except Exception as exc:  # every failure goes back to the parent as text
             reply, status = str(exc).encode(), b"-"
@@ -185,7 +212,9 @@ class Graphviz:
             raise GraphvizError(body[1:].decode(errors="replace"))
         meta, _, image = body[1:].partition(b"\n")
         info = json.loads(meta)
-        return Drawn(image, info["dpi"], tuple(info["points"]))
+        return Drawn(image, info["dpi"], tuple(info["points"]),
+                     tuple((name, tuple(box)) for name, box in info["nodes"]),
+                     tuple((tail, head) for tail, head in info["edges"]))
 
     def _read(self, proc: subprocess.Popen[bytes], size: int) -> bytes:
         assert proc.stdout is not None

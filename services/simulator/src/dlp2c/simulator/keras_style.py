@@ -67,14 +67,16 @@ def keras_json(model: Any) -> str:
     return model.to_json()  # unindented, as Keras writes it; indenting costs 2.5x
 
 
-def _stable_ids(text: str) -> str:
-    """Keras names DOT nodes by Python object ids; renumber them so a seed gives the same bytes."""
+def _stable_ids(text: str, names: dict[str, str] | None = None) -> tuple[str, dict[str, str]]:
+    """Keras names DOT nodes by Python object ids; renumber them so a seed gives the same bytes.
+    Returns the text and, for each new node name, ``names[old name]`` (the layer's name) when given."""
     ids: dict[str, str] = {}
 
     def rename(match: re.Match[str]) -> str:
         return ids.setdefault(match.group(0), f"n{len(ids)}")
 
-    return re.sub(r"(?m)(?:^|(?<=-> ))\d{12,}(?= )", rename, text)
+    text = re.sub(r"(?m)(?:^|(?<=-> ))\d{12,}(?= )", rename, text)
+    return text, {new: (names or {}).get(old, old) for old, new in ids.items()}
 
 
 def _shape_text(shape: Any) -> str:
@@ -114,9 +116,15 @@ def keras2_dot(model: Any, show_shapes: bool, rankdir: str, dpi: int) -> str:
 
 def keras_dot(model: Any, look: KerasLook) -> str:
     """The DOT text of one look; Keras 3's comes from Keras itself."""
+    return keras_dot_and_layers(model, look)[0]
+
+
+def keras_dot_and_layers(model: Any, look: KerasLook) -> tuple[str, dict[str, str]]:
+    """The DOT text of one look and, for each DOT node, the name of the layer it draws."""
     if look.look == "keras2":
-        return keras2_dot(model, look.show_shapes, look.rankdir, look.dpi)
+        return (keras2_dot(model, look.show_shapes, look.rankdir, look.dpi),
+                {f"n{i}": layer.name for i, layer in enumerate(model.layers)})
     import keras
 
     dot = keras.utils.model_to_dot(model, show_shapes=look.show_shapes, rankdir=look.rankdir, dpi=look.dpi)
-    return _stable_ids(dot.to_string())
+    return _stable_ids(dot.to_string(), {str(id(layer)): layer.name for layer in model.layers})

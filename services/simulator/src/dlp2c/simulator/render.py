@@ -86,6 +86,7 @@ def render_dot(dot: str, variation: Variation = Variation(), dpi: float = 96.0,
                                 variation.megapixels * 1e6, min(min_dpi, target))
     image = _true_colours(Image.open(io.BytesIO(drawn.data)))
     image.info["dpi_drawn"] = round(drawn.dpi, 1)
+    image.info["nodes"], image.info["edges"] = drawn.nodes, drawn.edges  # where each DOT node was drawn
     return image
 
 

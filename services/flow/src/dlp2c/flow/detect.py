@@ -1,0 +1,228 @@
+"""Nodes, edges and direction in a network figure, from its pixels (OpenCV).
+
+The paper's method, made robust to fills and scale:
+
+1. Ink: adaptive Gaussian threshold, so filled boxes (Caffe's coloured layers, the black headers of
+   Keras 3) and faint lines both count, whatever the contrast.
+2. Solid shapes: everything the page background cannot reach. A closed outline encloses its inside
+   (text included); an open line encloses nothing.
+3. Nodes: the solid shapes opened with a kernel wider than any line or arrowhead, so only shapes
+   with an inside survive. The kernel scales with the drawing: it is a fraction of the typical node's
+   shorter side, measured first.
+4. Edges: the ink that remains outside the nodes, in connected pieces. A piece joins the nodes it
+   comes near; an end that is thick (an arrowhead, by its distance transform) marks a head, the
+   others are tails. Merged lines (Graphviz's ``concentrate``) give one edge per tail and head.
+
+Geometry only: what a node says is read by OCR (``dlp2c.ocr``); what it stands for is decided later.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from dlp2c.common.errors import Dlp2cError
+
+MAX_PIXELS = 60_000_000  # beyond this a figure is refused rather than processed for minutes
+MIN_SIDE = 8
+
+
+class FlowError(Dlp2cError):
+    code = "flow"
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels (x1, y1 exclusive)
+    shape: str  # box | octagon | ellipse | other
+    fill: tuple[int, int, int]  # the median colour inside, RGB
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Edge:
+    tail: str
+    head: str
+    confidence: float
+
+
+@dataclass
+class Flow:
+    width: int
+    height: int
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict:
+        return {"width": self.width, "height": self.height, "seconds": round(self.seconds, 4),
+                "nodes": [{"id": n.id, "box": list(n.box), "shape": n.shape, "fill": list(n.fill),
+                           "confidence": round(n.confidence, 3)} for n in self.nodes],
+                "edges": [{"tail": e.tail, "head": e.head, "confidence": round(e.confidence, 3)} for e in self.edges]}
+
+
+def _as_rgb(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+    if image.shape[2] == 4:
+        alpha = image[:, :, 3:4].astype(np.float32) / 255.0
+        return (image[:, :, :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)  # over white, as on a page
+    return image
+
+
+def ink_mask(gray: np.ndarray) -> np.ndarray:
+    """Dark strokes and the rims of filled shapes (adaptive Gaussian threshold), as 0/255."""
+    block = max(15, (min(gray.shape) // 20) | 1)
+    block = min(block, 51)
+    adaptive = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY_INV, block, 12)
+    dark = (gray < 96).astype(np.uint8) * 255  # solid dark fills (Keras 3 headers) are ink throughout
+    return cv2.bitwise_or(adaptive, dark)
+
+
+def solid_mask(ink: np.ndarray, text_height: float) -> np.ndarray:
+    """Every pixel inside a closed outline, as 0/255: what the page background cannot reach, less
+    the empty faces that branching edges enclose with the nodes they join (a face holds no ink; a
+    node's inside holds its label). Holes no bigger than a few letters stay solid (letter counters)."""
+    free = (ink == 0).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(free, connectivity=4)
+    if count <= 1:
+        return np.full_like(ink, 255)
+    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    outside = np.zeros(count, bool)
+    outside[border] = True
+    floor = 4 * text_height ** 2
+    for i in range(1, count):
+        if outside[i] or stats[i, cv2.CC_STAT_AREA] < floor:
+            continue
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        hole = (labels[y:y + h, x:x + w] == i).astype(np.uint8)
+        contours, _ = cv2.findContours(hole, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        filled = np.zeros_like(hole)
+        cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
+        islands = int(filled.sum()) - int(stats[i, cv2.CC_STAT_AREA])
+        if islands <= 0.002 * filled.sum():
+            outside[i] = True
+    return np.where(outside[labels] & (free > 0), 0, 255).astype(np.uint8)
+
+
+def _text_height(ink: np.ndarray) -> float:
+    """The typical height of a glyph: the median height of the small pieces of ink."""
+    stats = cv2.connectedComponentsWithStats(ink, connectivity=8)[2]
+    heights = stats[1:, cv2.CC_STAT_HEIGHT]
+    widths = stats[1:, cv2.CC_STAT_WIDTH]
+    small = heights[(heights >= 4) & (heights <= 80) & (widths <= 2 * heights)]
+    return float(np.median(small)) if small.size else 10.0
+
+
+def _components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    return cv2.connectedComponentsWithStats(mask, connectivity=8)[:3]
+
+
+def _shape_of(mask: np.ndarray) -> str:
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return "other"
+    contour = max(contours, key=cv2.contourArea)
+    area = cv2.contourArea(contour)
+    _x, _y, w, h = cv2.boundingRect(contour)
+    extent = area / max(w * h, 1)
+    corners = len(cv2.approxPolyDP(contour, 0.04 * cv2.arcLength(contour, True), True))
+    if extent > 0.9:
+        return "box"
+    if 0.8 < extent <= 0.9 and corners >= 6:
+        return "octagon"
+    if 0.72 < extent <= 0.82:
+        return "ellipse"
+    return "other"
+
+
+def detect(image: np.ndarray) -> Flow:
+    """The nodes and directed edges of a figure (H x W, RGB, RGBA or grey, uint8)."""
+    started = time.perf_counter()
+    if image.ndim not in (2, 3) or image.dtype != np.uint8:
+        raise FlowError(f"expected an 8-bit image, got an array of shape {image.shape} and type {image.dtype}")
+    height, width = image.shape[:2]
+    if min(height, width) < MIN_SIDE:
+        return Flow(width, height, seconds=time.perf_counter() - started)
+    if height * width > MAX_PIXELS:
+        raise FlowError(f"the figure has {height * width:,} pixels, more than {MAX_PIXELS:,}",
+                        hint="scale it down first")
+    rgb = _as_rgb(image)
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    ink = ink_mask(gray)
+    text_height = _text_height(ink)
+    solid = solid_mask(ink, text_height)
+    nodes_mask, k = _node_mask(solid, text_height)
+    count, labels, stats = _components(nodes_mask)
+    flow = Flow(width, height)
+    order = sorted(range(1, count), key=lambda i: (stats[i, cv2.CC_STAT_TOP], stats[i, cv2.CC_STAT_LEFT]))
+    ids: dict[int, str] = {}
+    for label in order:
+        x, y, w, h = (int(v) for v in stats[label, :4])
+        node_id = f"n{len(flow.nodes)}"
+        ids[label] = node_id
+        inside = labels[y:y + h, x:x + w] == label
+        fill = tuple(int(v) for v in np.median(rgb[y:y + h, x:x + w][inside], axis=0))
+        shape = _shape_of(inside.astype(np.uint8) * 255)
+        flow.nodes.append(Node(node_id, (x, y, x + w, y + h), shape, fill, 1.0))
+    if len(flow.nodes) >= 2:
+        flow.edges = _edges(ink, labels, ids, nodes_mask, k)
+    flow.seconds = time.perf_counter() - started
+    return flow
+
+
+def _node_mask(solid: np.ndarray, text_height: float) -> tuple[np.ndarray, int]:
+    """Solid shapes with an inside: open away lines and arrowheads with a kernel scaled to the text.
+
+    Graphviz draws an arrowhead about as wide as a lower-case letter is tall and a node at least
+    five times that, whatever the DPI; 2.5 letter heights sits between them."""
+    k = max(3, round(2.5 * text_height))
+    opened = cv2.morphologyEx(solid, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    count, labels, stats = _components(opened)
+    keep = np.zeros(count, bool)
+    for i in range(1, count):
+        w, h = stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT]
+        keep[i] = min(w, h) >= k and stats[i, cv2.CC_STAT_AREA] >= k * k
+    return np.where(keep[labels], 255, 0).astype(np.uint8), k
+
+
+def _edges(ink: np.ndarray, labels: np.ndarray, ids: dict[int, str], nodes_mask: np.ndarray,
+           k: int) -> list[Edge]:
+    """Edges from the ink outside the nodes; ``k`` is the node-opening kernel (an arrowhead is shorter)."""
+    reach = 4
+    head_reach = max(reach, k)
+    grown = cv2.dilate(nodes_mask, np.ones((3, 3), np.uint8), iterations=1)
+    lines = cv2.bitwise_and(ink, cv2.bitwise_not(grown))
+    near = cv2.dilate(labels.astype(np.float32), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)).astype(np.int32)
+    around = cv2.dilate(labels.astype(np.float32), np.ones((2 * head_reach + 1, 2 * head_reach + 1),
+                                                           np.uint8)).astype(np.int32)
+    count, pieces, stats = _components(lines)
+    distance = cv2.distanceTransform(lines, cv2.DIST_L2, 3)
+    found: dict[tuple[str, str], float] = {}
+    for piece in range(1, count):
+        if stats[piece, cv2.CC_STAT_AREA] < 6:
+            continue
+        x, y, w, h = (int(v) for v in stats[piece, :4])
+        sel = pieces[y:y + h, x:x + w] == piece
+        touched = near[y:y + h, x:x + w][sel]
+        ends = [int(t) for t in np.unique(touched) if t > 0 and t in ids]
+        if len(ends) < 2:
+            continue
+        dist = distance[y:y + h, x:x + w][sel]
+        zone = around[y:y + h, x:x + w][sel]
+        stroke = max(float(np.median(dist)), 1.0)
+        heads, tails = [], []
+        for end in ends:
+            thickness = float(dist[zone == end].max()) if (zone == end).any() else 0.0
+            (heads if thickness >= max(2.0, 1.8 * stroke) else tails).append((end, thickness))
+        if not heads:
+            continue  # an undirected line: no flow to read
+        confidence = 1.0 if len(tails) == 1 or len(heads) == 1 else 0.5
+        for tail, _ in tails:
+            for head, _ in heads:
+                key = (ids[tail], ids[head])
+                found[key] = max(found.get(key, 0.0), confidence)
+    return [Edge(t, h, c) for (t, h), c in sorted(found.items())]

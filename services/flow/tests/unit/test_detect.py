@@ -1,0 +1,60 @@
+"""Flow detection on drawn figures: boxes found where they are, edges with their direction."""
+
+import cv2
+import numpy as np
+import pytest
+from dlp2c.flow.detect import FlowError, detect
+from dlp2c.flow.score import iou, match
+
+BOXES = {"input": (150, 20, 330, 70), "conv": (40, 140, 220, 190), "pool": (260, 140, 440, 190),
+         "concat": (150, 260, 330, 310)}
+EDGES = [("input", "conv"), ("input", "pool"), ("conv", "concat"), ("pool", "concat")]
+
+
+def figure(fill: tuple[int, int, int] | None = None) -> np.ndarray:
+    image = np.full((340, 480, 3), 255, np.uint8)
+    for name, (x0, y0, x1, y1) in BOXES.items():
+        if fill is not None:
+            cv2.rectangle(image, (x0, y0), (x1, y1), fill, thickness=-1)
+        cv2.rectangle(image, (x0, y0), (x1, y1), (0, 0, 0), thickness=2)
+        cv2.putText(image, name, (x0 + 20, y0 + 33), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2)
+    for tail, head in EDGES:
+        t, h = BOXES[tail], BOXES[head]
+        start = ((t[0] + t[2]) // 2, t[3])
+        end = ((h[0] + h[2]) // 2, h[1])
+        cv2.line(image, start, end, (0, 0, 0), 2)
+        # a filled arrowhead, as Graphviz draws one (open, two-stroke heads are not read yet)
+        direction = np.subtract(end, start) / np.hypot(*np.subtract(end, start))
+        normal = np.array([-direction[1], direction[0]])
+        base = np.array(end) - 16 * direction
+        tip = np.array([end, base + 6 * normal, base - 6 * normal], np.int32)
+        cv2.fillPoly(image, [tip], (0, 0, 0))
+    return image
+
+
+@pytest.mark.parametrize("fill", [None, (80, 80, 255)])
+def test_boxes_and_directed_edges_of_a_branching_figure(fill) -> None:
+    flow = detect(figure(fill))
+    found = {n.id: n.box for n in flow.nodes}
+    matched = match(BOXES, found)
+    assert len(flow.nodes) == 4 and len(matched) == 4
+    assert all(iou(BOXES[t], found[f]) > 0.8 for t, f in matched.items())
+    edges = {(e.tail, e.head) for e in flow.edges}
+    assert edges == {(matched[t], matched[h]) for t, h in EDGES}
+
+
+def test_a_face_enclosed_by_branches_is_not_a_node() -> None:
+    # the branches and the two nodes they join enclose an empty region: it must stay background
+    flow = detect(figure())
+    assert all(iou(n.box, (220, 70, 260, 260)) < 0.2 for n in flow.nodes)
+
+
+def test_garbage_gives_an_empty_result_or_a_clear_error() -> None:
+    assert detect(np.full((200, 300), 255, np.uint8)).nodes == []  # blank
+    assert detect(np.zeros((1, 1, 3), np.uint8)).nodes == []  # one pixel
+    noise = np.random.default_rng(0).integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    detect(noise)  # a photo-like image: whatever it finds, it returns
+    with pytest.raises(FlowError, match="8-bit"):
+        detect(np.zeros((10, 10), np.float32))
+    with pytest.raises(FlowError, match="more than"):
+        detect(np.zeros((8000, 8000), np.uint8))

@@ -27,6 +27,7 @@ from dlp2c.common.errors import Dlp2cError
 
 MAX_PIXELS = 60_000_000  # beyond this a figure is refused rather than processed for minutes
 MIN_SIDE = 8
+SMALL_TEXT = 12.0  # letter height (pixels) below which a figure is enlarged first
 
 
 class FlowError(Dlp2cError):
@@ -154,6 +155,14 @@ def detect(image: np.ndarray) -> Flow:
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     ink = ink_mask(gray)
     text_height = _text_height(ink)
+    zoom = 1.0
+    if text_height < SMALL_TEXT and height * width * (SMALL_TEXT / text_height) ** 2 <= MAX_PIXELS:
+        # small print: thin lines and arrowheads a few pixels wide; look at it larger
+        zoom = min(3.0, SMALL_TEXT / text_height)
+        rgb = cv2.resize(rgb, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC)
+        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        ink = ink_mask(gray)
+        text_height = _text_height(ink)
     solid = solid_mask(ink, text_height)
     nodes_mask, k = _node_mask(solid, text_height)
     count, labels, stats = _components(nodes_mask)
@@ -170,6 +179,9 @@ def detect(image: np.ndarray) -> Flow:
         flow.nodes.append(Node(node_id, (x, y, x + w, y + h), shape, fill, 1.0))
     if len(flow.nodes) >= 2:
         flow.edges = _edges(ink, labels, ids, nodes_mask, k)
+    if zoom != 1.0:
+        flow.nodes = [Node(n.id, tuple(round(v / zoom) for v in n.box), n.shape, n.fill, n.confidence)  # type: ignore[misc]
+                      for n in flow.nodes]
     flow.seconds = time.perf_counter() - started
     return flow
 
@@ -192,10 +204,12 @@ def _node_mask(solid: np.ndarray, text_height: float) -> tuple[np.ndarray, int]:
 def _edges(ink: np.ndarray, labels: np.ndarray, ids: dict[int, str], nodes_mask: np.ndarray,
            k: int) -> list[Edge]:
     """Edges from the ink outside the nodes; ``k`` is the node-opening kernel (an arrowhead is shorter)."""
-    reach = 4
+    reach = max(4, k // 2 + 2)  # pointed shapes (octagons) reach past the opened core by up to k / 2
     head_reach = max(reach, k)
     grown = cv2.dilate(nodes_mask, np.ones((3, 3), np.uint8), iterations=1)
-    lines = cv2.bitwise_and(ink, cv2.bitwise_not(grown))
+    # the adaptive threshold can drop a line's pixel right beside a dark arrowhead: close such gaps
+    lines = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    lines = cv2.bitwise_and(lines, cv2.bitwise_not(grown))
     near = cv2.dilate(labels.astype(np.float32), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)).astype(np.int32)
     around = cv2.dilate(labels.astype(np.float32), np.ones((2 * head_reach + 1, 2 * head_reach + 1),
                                                            np.uint8)).astype(np.int32)

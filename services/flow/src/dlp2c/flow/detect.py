@@ -228,12 +228,15 @@ def _edges(ink: np.ndarray, labels: np.ndarray, ids: dict[int, str], nodes_mask:
         dist = distance[y:y + h, x:x + w][sel]
         zone = around[y:y + h, x:x + w][sel]
         stroke = max(float(np.median(dist)), 1.0)
-        heads, tails = [], []
-        for end in ends:
-            thickness = float(dist[zone == end].max()) if (zone == end).any() else 0.0
-            (heads if thickness >= max(2.0, 1.8 * stroke) else tails).append((end, thickness))
-        if not heads:
-            continue  # an undirected line: no flow to read
+        thickness = {end: float(dist[zone == end].max()) if (zone == end).any() else 0.0 for end in ends}
+        widest, thinnest = max(thickness.values()), min(thickness.values())
+        # an arrowhead is several strokes wide, and clearly wider than the piece's other ends (where
+        # a pointed node's tip can look thick too)
+        bar = max(2.0, 1.8 * stroke, 0.7 * widest, 1.4 * thinnest)
+        heads = [(e, t) for e, t in thickness.items() if t >= bar]
+        tails = [(e, t) for e, t in thickness.items() if t < bar]
+        if not heads or not tails:
+            continue  # an undirected line, or one that cannot be told: no flow to read
         confidence = 1.0 if len(tails) == 1 or len(heads) == 1 else 0.5
         for tail, _ in tails:
             for head, _ in heads:

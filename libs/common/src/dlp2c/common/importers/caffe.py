@@ -478,17 +478,23 @@ def _pad(net: _Net, layer: Message, name: str, where: str, rest: list[Message]) 
     if value != float("-inf") or pool.get("type") != "Pooling" or _bottoms(pool)[:1] != [top] \
             or pool_param.get("pool", "MAX") not in ("MAX", 0):
         raise UnsupportedError("Pad with a non-zero value is supported only as -inf before a MAX pooling", where)
-    shape = net.shape_of(bottom, where).shape
-    kernel, stride = _window(pool_param, "kernel", 1), _window(pool_param, "stride", 1)
-    ph, pw = _window(pool_param, "pad", 0)  # the symmetric part stays in the pooling layer
-    pads = [pads[0] + ph, pads[1] + ph, pads[2] + pw, pads[3] + pw]
+    pads, same = _pads_and_same(net.shape_of(bottom, where).shape, pool_param, pads)
+    if pads != same:
+        raise UnsupportedError(f"-inf padding {pads} is not Keras 'same' padding {same} of the next pooling", where)
+    net.same_pool[top] = bottom
+
+
+def _pads_and_same(shape: Sequence[int | None], pool: Message, extra: Sequence[int]) -> tuple[list[int], list[int]]:
+    """A pooling's total pads (up, down, left, right: ``extra`` from a Pad layer plus the pooling's own
+    symmetric pad) and the pads Keras' 'same' would use on this input."""
+    kernel, stride = _window(pool, "kernel", 1), _window(pool, "stride", 1)
+    ph, pw = _window(pool, "pad", 0)
+    pads = [extra[0] + ph, extra[1] + ph, extra[2] + pw, extra[3] + pw]
     same = []
     for size, k, s_ in zip(shape[:2], kernel, stride, strict=True):
         total = max((-(-size // s_) - 1) * s_ + k - size, 0)
         same += [total // 2, total - total // 2]
-    if pads != same:
-        raise UnsupportedError(f"-inf padding {pads} is not Keras 'same' padding {same} of the next pooling", where)
-    net.same_pool[top] = bottom
+    return pads, same
 
 
 class _Wiring:
@@ -672,17 +678,11 @@ def _same_average_pools(layers: list[Message]) -> tuple[set[int], dict[int, tupl
 
 
 def _same_average(net: _Net, layer: Message, x: str, pool: Message, extra: list[int], name: str, where: str) -> None:
-    shape = net.shape_of(x, where).shape
-    kernel, stride = _window(pool, "kernel", 1), _window(pool, "stride", 1)
-    ph, pw = _window(pool, "pad", 0)
-    pads = [extra[0] + ph, extra[1] + ph, extra[2] + pw, extra[3] + pw]
-    same = []
-    for size, k, s_ in zip(shape[:2], kernel, stride, strict=True):
-        total = max((-(-size // s_) - 1) * s_ + k - size, 0)
-        same += [total // 2, total - total // 2]
+    pads, same = _pads_and_same(net.shape_of(x, where).shape, pool, extra)
     if pads != same:
         raise UnsupportedError(f"average pooling pads {pads} are not Keras 'same' pads {same}", where)
-    params = {"pool_size": kernel, "strides": stride, "padding": "same", "ceil_mode": False}
+    params = {"pool_size": _window(pool, "kernel", 1), "strides": _window(pool, "stride", 1), "padding": "same",
+              "ceil_mode": False}
     _one_top(net, layer, net.add("AveragePooling2D", params, [x], name, where))
 
 

@@ -77,14 +77,15 @@ def caffe_dot(prototxt: str, look: CaffeLook = CaffeLook()) -> str:
     # draw_net puts a label's lines side by side across the flow and stacked along it
     separator = "\\n" if look.rankdir in ("LR", "RL") else " "
     lines = [f"digraph {_quote(str(net.get('name', 'net')))} {{", f"rankdir={look.rankdir};", f"dpi={look.dpi};"]
-    blobs: dict[str, str] = {}
+    ids = {what["blob"]: node for node, what in drawn_nodes(prototxt).items() if "blob" in what}
+    declared: set[str] = set()
 
     def blob(name: str) -> str:
-        if name not in blobs:
-            blobs[name] = f"b{len(blobs)}"
-            lines.append(f'{blobs[name]} [label={_quote(name)}, shape=octagon, style=filled, '
-                         f'fillcolor="{_BLOB_COLOUR}"];')
-        return blobs[name]
+        node = ids[name]
+        if node not in declared:  # declared where first used, as draw_net adds them
+            declared.add(node)
+            lines.append(f'{node} [label={_quote(name)}, shape=octagon, style=filled, fillcolor="{_BLOB_COLOUR}"];')
+        return node
 
     for shape_name in net.all("input"):  # old-style net inputs, drawn as blobs
         blob(str(shape_name))
@@ -105,7 +106,7 @@ def caffe_dot(prototxt: str, look: CaffeLook = CaffeLook()) -> str:
 
 def drawn_nodes(prototxt: str) -> dict[str, dict[str, str]]:
     """What each node of ``caffe_dot``'s drawing stands for: ``{"layer": name, "type": type}`` for
-    ``l<i>``, ``{"blob": name}`` for ``b<j>`` (numbered as ``caffe_dot`` numbers them)."""
+    ``l<i>``, ``{"blob": name}`` for ``b<j>``. The one numbering of the drawing: ``caffe_dot`` uses it."""
     net = _parsed(prototxt)
     found: dict[str, dict[str, str]] = {}
     blobs: dict[str, str] = {}

@@ -92,6 +92,7 @@ def make_model(index: int, options: Options) -> tuple[dict[str, bytes], dict[str
     prototxt = caffe.files["deploy.prototxt"].decode() if caffe.ok else None
     files = {f"{key}/graph.json": (graph.dumps() + "\n").encode(),
              f"{key}/keras.json": keras_style.keras_json(model).encode()}
+    drawn = caffe_style.drawn_nodes(prototxt) if prototxt is not None else {}
     if prototxt is not None:
         files[f"{key}/deploy.prototxt"] = prototxt.encode()
     images = []
@@ -113,14 +114,14 @@ def make_model(index: int, options: Options) -> tuple[dict[str, bytes], dict[str
             files[f"{key}/caffe.dot"] = dot.encode()
             variation = Variation.draw(rng)
             images.append(_image(variation, render_dot(dot, variation, look.dpi), key, style, files,
-                                 drawn_at_scale=True, stands_for=caffe_style.drawn_nodes(prototxt),
+                                 drawn_at_scale=True, stands_for=drawn,
                                  look=look.name, dot="caffe.dot"))
         elif style != "caffe":
             images.append(_image(Variation.draw(rng), drawings.DRAWERS[style](graph, rng), key, style, files))
         seconds[style] = time.perf_counter() - started
     meta = {"kind": "model", "index": index, "key": key, "dataset": dataset, "depth": depth,
             "layers": len(graph.nodes), "edges": len(graph.edges),
-            "caffe": {"layers_and_blobs": caffe_style.drawn_node_count(prototxt)} if prototxt is not None
+            "caffe": {"layers_and_blobs": len(drawn)} if prototxt is not None
             else {"unsupported": str(caffe.error)}, "images": images,
             "timings": {k: round(v, 4) for k, v in seconds.items()}}
     return files, meta

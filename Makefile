@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 PROTO_STAMP := libs/common/gen/.proto-stamp
 PROTOS := $(shell find proto -name '*.proto')
-PACKAGES := -e libs/common -e libs/cli -e services/codegen -e services/simulator -e services/flow
+PACKAGES := -e libs/common -e libs/cli -e services/codegen -e services/simulator -e services/flow -e services/ocr
 # Debian packages the project needs on this machine (binaries checked, packages installed when missing).
 SYSTEM_BINS := dot:graphviz
 RUN_OUT ?= out/run

@@ -153,9 +153,8 @@ _READER: Any = None
 
 def _score_one(task: tuple[Path, dict[str, Any], int]) -> dict[str, Any]:
     import numpy as np
-    from PIL import Image
-
     from dlp2c.cli.figure import FigureReader
+    from PIL import Image
 
     global _READER
     if _READER is None:
@@ -211,3 +210,25 @@ def summary(scores: list[ImageScore]) -> dict[str, dict[str, float]]:
             "median_seconds": statistics.median(s.seconds for s in items),
         }
     return table
+
+
+def plot_scores(scores: list[ImageScore], path: Path) -> None:
+    """Box plots of per-figure layer and edge accuracy, one box per style (like the paper's Figure 6)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    styles = sorted({s.style for s in scores})
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.4), sharey=True)
+    for ax, (title, value) in zip(axes, (("layer accuracy", lambda s: s.layer_accuracy),
+                                         ("edge accuracy", lambda s: s.edge_accuracy)), strict=True):
+        data = [[100 * value(s) for s in scores if s.style == style] for style in styles]
+        ax.boxplot(data, tick_labels=styles, showmeans=True)
+        ax.set_title(title)
+        ax.set_ylabel("% per figure")
+        ax.grid(axis="y", alpha=0.3)
+    fig.suptitle(f"Figure reading on {len(scores)} simulated figures")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -93,11 +93,11 @@ def overlay(image: np.ndarray, graph: FigureGraph) -> Image.Image:
         font = ImageFont.truetype("DejaVuSans.ttf", size)
     except OSError:
         font = ImageFont.load_default()
-    centres = {n.id: ((n.box[0] + n.box[2]) / 2, (n.box[1] + n.box[3]) / 2) for n in graph.nodes}
+    boxes = {n.id: n.box for n in graph.nodes}
     for edge in graph.edges:
-        if edge.tail in centres and edge.head in centres:
-            _arrow(draw, centres[edge.tail], centres[edge.head], (0, 158, 115) if edge.confidence >= 0.9 else (204, 0, 0),
-                   max(2, size // 6))
+        if edge.tail in boxes and edge.head in boxes:
+            start, end = _between(boxes[edge.tail], boxes[edge.head])
+            _arrow(draw, start, end, (0, 158, 115) if edge.confidence >= 0.9 else (204, 0, 0), max(2, size // 6))
     for node in graph.nodes:
         colour = _KIND_COLOURS.get(node.kind, (213, 94, 0))
         draw.rectangle(node.box, outline=colour, width=max(2, size // 6))
@@ -113,13 +113,27 @@ def overlay(image: np.ndarray, graph: FigureGraph) -> Image.Image:
     return pale
 
 
+def _between(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Where the line between two boxes' centres leaves the first box and enters the second."""
+    ca = np.array([(a[0] + a[2]) / 2, (a[1] + a[3]) / 2])
+    cb = np.array([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2])
+    vector = cb - ca
+
+    def exit_at(box: tuple[int, int, int, int], centre: np.ndarray, direction: np.ndarray) -> np.ndarray:
+        half = np.array([(box[2] - box[0]) / 2, (box[3] - box[1]) / 2])
+        steps = [half[i] / abs(direction[i]) for i in (0, 1) if direction[i]]
+        return centre + direction * min([*steps, 1.0])
+
+    return exit_at(a, ca, vector), exit_at(b, cb, -vector)
+
+
 def _arrow(draw: ImageDraw.ImageDraw, start: tuple[float, float], end: tuple[float, float],
            colour: tuple[int, int, int], width: int) -> None:
-    draw.line([start, end], fill=colour, width=width)
+    draw.line([tuple(map(float, start)), tuple(map(float, end))], fill=colour, width=width)
     vector = np.subtract(end, start)
     length = float(np.hypot(*vector)) or 1.0
     unit = vector / length
-    tip = np.subtract(end, unit * min(length / 3, 6 * width))  # short of the centre, so the head shows
+    tip = np.asarray(end, dtype=float)
     side = np.array([-unit[1], unit[0]]) * 3 * width
     back = tip - unit * 5 * width
-    draw.polygon([tuple(tip), tuple(back + side), tuple(back - side)], fill=colour)
+    draw.polygon([tuple(map(float, p)) for p in (tip, back + side, back - side)], fill=colour)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from dlp2c.cli.figures import evaluate, extract
 from dlp2c.cli.simulate import simulate
 from dlp2c.common.catalog import CATALOG, REQUIRED, TensorType
 from dlp2c.common.dot import to_dot
@@ -348,6 +349,8 @@ def generate(source: Path, targets: tuple[str, ...], output: Path, verify: bool,
 
 
 cli.add_command(simulate)
+cli.add_command(extract)
+cli.add_command(evaluate)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ guessed. Everything read here is untrusted text: it is returned as data, never e
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,17 +108,71 @@ def _output_shape(text: str) -> tuple[int | None, ...] | None:
     return shapes[-1] if shapes else None
 
 
-def _type_word(text: str) -> tuple[str, str] | None:
-    """(name, type) from ``name (Type)`` or ``name: Type``, the type being the last such mark."""
-    for match in re.finditer(r"[({[]\s*([A-Za-z][A-Za-z0-9_ ]{1,30}?)\s*[)}\]]", text):
-        word = match.group(1)
-        if word.strip().lower() != "none":
-            return text[:match.start()].strip().splitlines()[-1] if text[:match.start()].strip() else "", word
-    for line in text.splitlines():
-        match = re.match(r"\s*([\w .\-]{1,60}?)\s*[:;]\s*([A-Z][A-Za-z0-9]{1,30})\s*$", line)
-        if match and match.group(1).strip().lower() not in ("input", "output", "kernel size", "stride", "pad"):
-            return match.group(1), match.group(2)
-    return None
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?: [A-Za-z][A-Za-z0-9]*)?")
+_OPENERS = "([{<|!:;'\"1lI"  # what OCR makes of the bracket or colon before a type
+_NOT_TYPES = {"none", "shape", "kernel", "size", "stride", "pool", "max", "ave"}
+# "Input shape:" (or "Input shace:"), "pad: 0", "input:": a key, not a type
+_KEYWORD_AFTER = re.compile(r"\s*(?:[sS]\w{2,5}\s*[:;]|[:;]|$)")
+
+
+@dataclass(frozen=True)
+class _Typed:
+    line: int  # where the type word is: line index, offset in the line
+    start: int
+    type: str
+    ratio: float
+    marked: bool  # the word sat after a bracket or colon, or on a line of its own after the name
+
+
+@functools.lru_cache(maxsize=4096)
+def _closest_cached(word: str, vocabulary: tuple[str, ...]) -> tuple[str, float]:
+    return closest(word, vocabulary)
+
+
+def _find_type(text: str, vocabulary: tuple[str, ...]) -> _Typed | None:
+    """The word of ``text`` most like a known type name, and the name written before it.
+
+    OCR garbles the marks around a type (``[Corv2D:``, ``!Dropout!``), splits it (``In putLayer``) and
+    a layer's name often spells its type too (``dense_1 (Dense)``): every word and pair of words is
+    tried, and a tie goes to the one that is marked (after a bracket or colon, capitalised, later)."""
+    best: tuple[float, int, _Typed] | None = None
+    offset = 0
+    for index, line in enumerate(text.splitlines()):
+        for match in re.finditer(r"[A-Za-z][A-Za-z0-9]*", line):
+            words = [match.group(0)]
+            rest = line[match.end():]
+            pair = re.match(r" ([A-Za-z][A-Za-z0-9]*)", rest)
+            if pair:
+                words.append(match.group(0) + pair.group(1))
+            before = line[:match.start()].rstrip()
+            named_above = index > 0 and re.search(r"[A-Za-z0-9_]{3}", "".join(text.splitlines()[:index])) is not None
+            marked = (bool(before) and before[-1] in _OPENERS) or (named_above and not before)
+            keyword = match.group(0).lower() in ("input", "output", "pad") and _KEYWORD_AFTER.match(rest) is not None
+            for word in words:
+                if keyword or word.lower() in _NOT_TYPES or len(word) < 3:
+                    continue
+                found, ratio = _closest_cached(word, vocabulary)
+                bonus = 0.15 * marked + 0.02 * word[0].isupper()
+                key = (ratio + bonus, offset + match.start())
+                if ratio >= MIN_RATIO and (best is None or key > best[:2]):
+                    best = (key[0], key[1], _Typed(index, match.start(), found, ratio, marked))
+        offset += len(line) + 1
+    return best[2] if best else None
+
+
+def _name_before(text: str, typed: _Typed) -> str:
+    """The layer's name: what is written before its type on the type's line (``conv1 (Convolution)``),
+    the line's start up to its first bracket when the type word opens the line (``dense_1 (Dense)``
+    read as its name), or the line above (Caffe's ``conv1`` over ``(Convolution)``)."""
+    lines = text.splitlines()
+    line = lines[typed.line]
+    before = re.split(r"[(\[{<|!:;]", line[:typed.start])[0].strip()
+    if before:
+        return before
+    head = re.split(r"[(\[{<|!:;]", line)[0].strip()
+    if head and head != line.strip():
+        return head
+    return lines[typed.line - 1] if typed.line > 0 else ""
 
 
 def _caffe_numbers(text: str) -> dict[str, int]:
@@ -137,26 +192,21 @@ def read_label(text: str, style: str = "", shape: str = "") -> Label:
     """What a node's text says. ``style``: ``keras`` or ``caffe`` when known (picks the names matched
     first); ``shape``: the node's outline from flow detection (an octagon in Caffe is a blob)."""
     flat = " ".join(text.split())
-    if not flat:
-        return Label("unknown", text=text)
-    found = _type_word(text)
-    if found is None:
-        if style == "caffe" or shape == "octagon":
-            return Label("blob", name=_clean_name(text.splitlines()[0] if text.splitlines() else text),
-                         confidence=1.0, text=text)
-        return Label("unknown", text=text)
-    raw_name, word = found
+    if not flat:  # in a Caffe drawing every node is a layer or a blob, and a layer names its type
+        return Label("blob" if style == "caffe" else "unknown", text=text)
     vocabularies = (CAFFE_TYPES, KERAS_TYPES) if style == "caffe" else (KERAS_TYPES, CAFFE_TYPES)
-    best, ratio = closest(word, vocabularies[0])
-    if ratio < 0.9 and not style:
-        other, other_ratio = closest(word, vocabularies[1])
-        if other_ratio > ratio:
-            best, ratio = other, other_ratio
-    if ratio < MIN_RATIO:
-        alias = CATALOG.lookup(word)
-        if alias is None:
-            return Label("unknown", name=_clean_name(raw_name), text=text)
-        best, ratio = alias.op, alias.score
+    typed = _find_type(text, vocabularies[0])
+    if not style and (typed is None or typed.ratio < 0.9):
+        other = _find_type(text, vocabularies[1])
+        if other is not None and (typed is None or other.ratio > typed.ratio):
+            typed = other
+    if typed is None or (style == "caffe" and not typed.marked):
+        # a Caffe blob is its name alone (which may well spell a type: a Dropout's output "dropout")
+        if style == "caffe" or shape == "octagon":
+            wordiest = max(text.splitlines(), key=lambda line: len(re.findall(r"\w", line)))
+            return Label("blob", name=_clean_name(wordiest), confidence=1.0, text=text)
+        return Label("unknown", text=text)
+    raw_name, best, ratio = _name_before(text, typed), typed.type, typed.ratio
     is_caffe = best in CAFFE_TYPES and (style == "caffe" or best not in KERAS_TYPES)
     params: dict[str, Any] = {}
     if is_caffe:

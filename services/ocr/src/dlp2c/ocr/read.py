@@ -88,37 +88,48 @@ class _Piece:
     image: np.ndarray  # clean text, dark on white, letters TARGET tall
 
 
-def _normalised(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """The crop with text dark on a white ground (grey levels stretched), and its ink; None when blank."""
+def _normalised(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The crop with text dark on a white ground (grey levels stretched), its ink, and which rows were
+    a dark band; None when blank."""
     crop = crop.copy()
-    crop[_dark_rows(crop)] = 255 - crop[_dark_rows(crop)]
+    dark = _dark_rows(crop)
+    crop[dark] = 255 - crop[dark]
     ground = float(np.median(crop))
     darkest = float(np.percentile(crop, 1))
     if ground - darkest < MIN_CONTRAST:
         return None
     stretched = np.clip((crop.astype(np.float32) - darkest) * (255.0 / (ground - darkest)), 0, 255).astype(np.uint8)
     ink = (stretched < 128).astype(np.uint8)
-    return stretched, ink
+    return stretched, ink, dark
 
 
 def _dark_rows(crop: np.ndarray) -> np.ndarray:
-    """Rows of a dark band: dark at both ends, inside the outline (the middle may be dense light text)."""
-    width = crop.shape[1]
-    a = max(2, width // 50)
-    b = min(width // 2, a + max(2, width // 25))
+    """Rows of a dark band: dark at both ends, inside the outline. A letter that reaches into the
+    margin lightens a few rows; runs that short between dark rows are closed."""
+    height, width = crop.shape
+    a = max(3, width * 3 // 100)  # clear of the outline, which can be thick once enlarged
+    b = min(width // 2, a + max(3, width // 20))
     left, right = crop[:, a:b], crop[:, width - b:width - a]
-    return (np.median(left, axis=1) < DARK_BAND) & (np.median(right, axis=1) < DARK_BAND)
+    dark = ((np.median(left, axis=1) < DARK_BAND) & (np.median(right, axis=1) < DARK_BAND)).astype(np.uint8)
+    gap = max(3, height // 8)
+    closed = cv2.morphologyEx(dark[:, None], cv2.MORPH_CLOSE, np.ones((gap, 1), np.uint8))[:, 0]
+    return closed.astype(bool)
 
 
-def _text_components(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    """Labels, stats and the ids of the pieces of ink that are text (not joined to the crop's edge)."""
+def _text_components(ink: np.ndarray, letter: float | None = None) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Labels, stats and the ids of the pieces of ink that are text: not joined to the crop's edge
+    (the outline and the field separators joined to it) and, once the letter height is known, not
+    an outline or a rule (taller than two lines of text, or a long thin stroke)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     h, w = ink.shape
     text = []
     for i in range(1, count):
         x, y, cw, ch = (int(v) for v in stats[i, :4])
         if x == 0 or y == 0 or x + cw >= w or y + ch >= h:
-            continue  # the outline and the field separators joined to it
+            continue
+        if letter is not None and (ch > 2.5 * letter or (ch < 0.35 * letter and cw > 1.5 * letter)
+                                   or (cw < 0.35 * letter and ch > 1.6 * letter)):
+            continue
         text.append(i)
     return labels, stats, text
 
@@ -132,6 +143,8 @@ def _letter_height(stats: np.ndarray, text: Sequence[int]) -> float | None:
 def node_pieces(gray: np.ndarray, node: str, box: Box) -> list[_Piece]:
     """The fields of one node, cleaned and scaled for Tesseract."""
     x0, y0, x1, y1 = (int(v) for v in box)
+    margin = 0
+    x0, y0, x1, y1 = x0 - margin, y0 - margin, x1 + margin, y1 + margin
     x0, y0 = max(0, x0), max(0, y0)
     x1, y1 = min(gray.shape[1], x1), min(gray.shape[0], y1)
     if x1 - x0 < 4 or y1 - y0 < 4:
@@ -148,11 +161,12 @@ def node_pieces(gray: np.ndarray, node: str, box: Box) -> list[_Piece]:
     second = _normalised(big)
     if second is None:
         return []
-    stretched, ink = second
-    labels, stats, text = _text_components(ink)
+    stretched, ink, dark = second
+    labels, stats, text = _text_components(ink, TARGET)
     text_set = set(text)
     grid = np.isin(labels, [i for i in range(1, len(stats)) if i not in text_set])
-    fields_count, fields = cv2.connectedComponents((~grid).astype(np.uint8), connectivity=4)
+    grid[1:][dark[1:] != dark[:-1]] = True  # a dark band's edge parts fields (Keras 3's header from its cells)
+    _count, fields = cv2.connectedComponents((~grid).astype(np.uint8), connectivity=4)
     by_field: dict[int, list[int]] = {}
     for i in text:
         x, y = int(stats[i, cv2.CC_STAT_LEFT]), int(stats[i, cv2.CC_STAT_TOP])

@@ -1,0 +1,64 @@
+"""What a node's text says: types corrected against the framework's names, numbers read as printed."""
+
+from __future__ import annotations
+
+import pytest
+from dlp2c.ocr.labels import KERAS_TYPES, closest, read_label
+
+
+@pytest.mark.parametrize(("text", "style", "name", "kind"), [
+    ("C0nv2D", "keras", "", "Conv2D"),  # the issue's examples
+    ("max_pooling2d (MaxPoolng2D)", "keras", "max_pooling2d", "MaxPooling2D"),
+    ("conv2d_1 [Corv2D:", "keras", "conv2d_1", "Conv2D"),  # brackets read as [ and :
+    ("input_layer (In putLayer:", "keras", "input_layer", "InputLayer"),  # a type split in two
+    ("concatenate _1 [Corcaterste:", "keras", "concatenate_1", "Concatenate"),
+    ("average_pooling2d_1 (AveragePcoling2D)", "keras", "average_pooling2d_1", "AveragePooling2D"),
+    ("dense_3: Dense", "keras", "dense_3", "Dense"),  # Keras 2's record label
+    ("conv1\n{Convoluton)\nkemel size: 3", "caffe", "conv1", "Convolution"),
+    ("fc7 (InnerProduct)", "caffe", "fc7", "InnerProduct"),
+    ("concatenate\n(Cancat)", "caffe", "concatenate", "Concat"),
+])
+def test_a_garbled_type_lands_on_the_right_name(text: str, style: str, name: str, kind: str) -> None:
+    label = read_label(text, style)
+    assert (label.kind, label.type, label.name) == ("layer", kind, name)
+
+
+def test_a_marked_type_wins_over_a_name_that_spells_another_type() -> None:
+    # "average" is Keras' Average merge layer; the bracketed word is what the drawing says it is
+    assert read_label("average_pooling2d (AveragePooling2D)", "keras").type == "AveragePooling2D"
+    assert read_label("dropout_2 (Dense)", "keras").type == "Dense"
+
+
+def test_caffe_numbers_are_read_on_lines_or_in_one_line_with_ocr_digits() -> None:
+    lines = read_label("pool2\n(Pooling)\npool AVE\nkemel size: 3\nStride: 2\npad; O", "caffe")
+    assert lines.op == "AveragePooling2D"
+    assert lines.params == {"kernel_size": 3, "stride": 2, "pad": 0, "pool": "AVE"}
+    one = read_label("conv1 (Convolution) kernel size: 11 stride: 4 pad: 0", "caffe")
+    assert (one.op, one.params) == ("Conv2D", {"kernel_size": 11, "stride": 4, "pad": 0})
+    assert read_label("pool1 (Pooling) pool MAX kernel size: 2", "caffe").op == "MaxPooling2D"
+
+
+def test_a_caffe_blob_is_a_name_alone_even_one_that_spells_a_type() -> None:
+    assert read_label("dropout", "caffe").kind == "blob"
+    assert read_label("conv2d_1_pad", "caffe").name == "conv2d_1_pad"
+    assert read_label("dropout\n(Dropout)", "caffe").kind == "layer"
+
+
+def test_keras_shapes_give_the_output_shape() -> None:
+    keras3 = read_label("conv2d (Conv2D)\nInput shape: (None, 32, 32, 3) Output shape: (None, 24, 24, 160)")
+    assert keras3.output_shape == (None, 24, 24, 160)
+    keras2 = read_label("input:\n(None, 3, 3, 8)\nconv2d_1: Conv2D\noutput:\n(None, 1,1, 8)", "keras")
+    assert keras2.output_shape == (None, 1, 1, 8)
+    assert read_label("dense (Dense)", "keras").output_shape is None  # not drawn: not guessed
+
+
+def test_text_that_names_nothing_is_unknown_and_stays_data() -> None:
+    assert read_label("", "keras").kind == "unknown"
+    assert read_label("~~~ ---", "keras").kind == "unknown"
+    hostile = read_label("__import__('os').system('rm -rf /') (Dense)", "keras")
+    assert hostile.type == "Dense"
+    assert all(ch not in hostile.name for ch in "()'\";")
+
+
+def test_closest_ignores_case_and_separators() -> None:
+    assert closest("max_pooling_2d", KERAS_TYPES) == ("MaxPooling2D", 1.0)

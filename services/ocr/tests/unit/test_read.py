@@ -1,0 +1,98 @@
+"""Tesseract reads the text of drawn nodes: light on dark bands, dark on colour, fields kept apart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from dlp2c.ocr import read
+from dlp2c.ocr.read import OcrError, Reader
+from PIL import Image, ImageDraw, ImageFont
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+@pytest.fixture(scope="module")
+def reader() -> Reader:
+    with Reader() as r:
+        yield r
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(FONT, size)
+
+
+def _figure() -> tuple[np.ndarray, dict[str, tuple[int, int, int, int]]]:
+    """A Keras 3 node (black header, white text; two shape cells), a Caffe layer (red, three lines),
+    a Caffe blob (grey octagon) and an empty box."""
+    image = Image.new("RGB", (900, 520), "white")
+    draw = ImageDraw.Draw(image)
+    boxes = {}
+    # Keras 3: a black table whose header holds white text and whose cells are white
+    draw.rectangle((20, 20, 620, 130), fill="black")
+    draw.text((170, 32), "conv2d_1 (Conv2D)", fill="white", font=_font(22))
+    draw.rectangle((24, 76, 318, 126), fill="white")
+    draw.rectangle((322, 76, 616, 126), fill="white")
+    draw.text((32, 90), "Input shape: (None, 28, 28, 1)", fill="black", font=_font(16))
+    draw.text((330, 90), "Output shape: (None, 26, 26, 8)", fill="black", font=_font(16))
+    boxes["keras"] = (20, 20, 621, 131)
+    # Caffe layer: a red record with three lines
+    draw.rectangle((20, 180, 280, 330), fill="#FF5050", outline="black", width=2)
+    for i, line in enumerate(("conv2", "(Convolution)", "kernel size: 5")):
+        draw.text((50, 195 + 42 * i), line, fill="black", font=_font(24))
+    boxes["caffe"] = (20, 180, 281, 331)
+    # Caffe blob: a grey octagon with a name
+    draw.polygon([(360, 200), (560, 200), (600, 240), (560, 280), (360, 280), (320, 240)], fill="#E0E0E0",
+                 outline="black")
+    draw.text((400, 226), "conv_out", fill="black", font=_font(24))
+    boxes["blob"] = (320, 200, 601, 281)
+    draw.rectangle((20, 400, 300, 480), outline="black", width=2)
+    boxes["empty"] = (20, 400, 301, 481)
+    return np.array(image), boxes
+
+
+def test_nodes_are_read_whatever_their_ground(reader: Reader) -> None:
+    image, boxes = _figure()
+    texts = reader.read(image, boxes)
+    assert texts["keras"].text.splitlines()[0] == "conv2d_1 (Conv2D)"
+    assert "Output shape: (None, 26, 26, 8)" in texts["keras"].text
+    assert texts["caffe"].text.split("\n") == ["conv2", "(Convolution)", "kernel size: 5"]
+    assert texts["blob"].text == "conv_out"
+    assert texts["empty"].text == "" and texts["empty"].confidence == 0.0
+    assert texts["caffe"].confidence > 0.5
+
+
+def test_a_tables_cells_are_separate_fields_in_reading_order(reader: Reader) -> None:
+    image, boxes = _figure()
+    fields = reader.read(image, {"keras": boxes["keras"]})["keras"].fields
+    assert len(fields) >= 2
+    assert [f.box[1] for f in fields] == sorted(f.box[1] for f in fields)
+    assert any(f.text.startswith("Input shape") for f in fields)
+    assert all(f.box[0] >= 20 and f.box[2] <= 621 for f in fields)  # boxes in the figure's pixels
+
+
+def test_small_print_is_enlarged_before_reading(reader: Reader) -> None:
+    image = Image.new("L", (200, 40), 255)
+    ImageDraw.Draw(image).rectangle((0, 0, 199, 39), outline=0)
+    ImageDraw.Draw(image).text((10, 12), "dropout_3 (Dropout)", fill=0, font=_font(11))  # letters ~8 px
+    text = reader.read(np.array(image), {"n": (0, 0, 200, 40)})["n"].text
+    assert text == "dropout_3 (Dropout)"
+
+
+def test_many_nodes_share_pages(reader: Reader, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(read, "PAGE_HEIGHT", 200)  # forces several Tesseract calls
+    image, boxes = _figure()
+    texts = reader.read(image, boxes)
+    assert texts["blob"].text == "conv_out"
+    assert "(Convolution)" in texts["caffe"].text
+
+
+def test_bad_inputs_get_clear_errors(reader: Reader, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    with pytest.raises(OcrError, match="8-bit"):
+        reader.read(np.zeros((10, 10), np.float32), {})
+    assert reader.read(np.zeros((10, 10), np.uint8), {"tiny": (0, 0, 3, 3), "outside": (50, 50, 90, 90)}) == {
+        "tiny": read.NodeText(), "outside": read.NodeText()}
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
+    monkeypatch.setattr(read, "TESSDATA_CANDIDATES", ())
+    with pytest.raises(OcrError, match=r"eng\.traineddata") as caught:
+        read.tessdata_path()
+    assert "apt-get install tesseract-ocr" in str(caught.value)

@@ -17,6 +17,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import codegen  # noqa: E402
+import figures  # noqa: E402
 import foundation  # noqa: E402
 import simulator  # noqa: E402
 
@@ -30,7 +31,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timing repetitions (median reported)")
     parser.add_argument("--random-graphs", type=int, default=1000, help="random grammar graphs to generate and verify")
     parser.add_argument("--latency-runs", type=int, default=200, help="generations per target for the latency figures")
-    parser.add_argument("--only", choices=("foundation", "codegen", "simulator"),
+    parser.add_argument("--figure-models", type=int, default=2000,
+                        help="fresh simulated models for the figure section (a Keras and a Caffe drawing each)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for the figure section")
+    parser.add_argument("--only", choices=("foundation", "codegen", "simulator", "figures"),
                         help="run one section and replace only it in an existing REPORT.md")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -44,6 +48,8 @@ def main() -> None:
                     lambda: codegen.report(codegen.run(realdata, args.latency_runs, args.random_graphs), args.out)),
         "simulator": ("throughput per style, projection of the paper's set, round trips",
                       lambda: simulator.report(simulator.run(), args.out)),
+        "figures": ("reading fresh simulated figures: layer, edge and hyper-parameter accuracy",
+                    lambda: figures.report(figures.run(args.figure_models, args.workers), args.out)),
     }
     sections = []
     for name, (what, make) in runs.items():

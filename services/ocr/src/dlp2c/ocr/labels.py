@@ -55,15 +55,6 @@ class Label:
     output_shape: tuple[int | None, ...] | None = None
     text: str = ""  # what was read, as read
 
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"kind": self.kind, "name": self.name, "type": self.type, "op": self.op,
-                                "confidence": round(self.confidence, 3), "text": self.text}
-        if self.params:
-            data["params"] = self.params
-        if self.output_shape is not None:
-            data["output_shape"] = list(self.output_shape)
-        return data
-
 
 def closest(word: str, vocabulary: tuple[str, ...]) -> tuple[str, float]:
     """The known name nearest to ``word`` (case and separators ignored) and its similarity, 0-1."""

@@ -143,8 +143,6 @@ def _letter_height(stats: np.ndarray, text: Sequence[int]) -> float | None:
 def node_pieces(gray: np.ndarray, node: str, box: Box) -> list[_Piece]:
     """The fields of one node, cleaned and scaled for Tesseract."""
     x0, y0, x1, y1 = (int(v) for v in box)
-    margin = 0
-    x0, y0, x1, y1 = x0 - margin, y0 - margin, x1 + margin, y1 + margin
     x0, y0 = max(0, x0), max(0, y0)
     x1, y1 = min(gray.shape[1], x1), min(gray.shape[0], y1)
     if x1 - x0 < 4 or y1 - y0 < 4:
@@ -173,7 +171,6 @@ def node_pieces(gray: np.ndarray, node: str, box: Box) -> list[_Piece]:
         column = np.nonzero(labels[y, x:] == i)[0]
         by_field.setdefault(int(fields[y, x + int(column[0])]), []).append(i)
     pieces = []
-    keep = cv2.dilate(np.isin(labels, text).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     for members in by_field.values():
         boxes = np.array([stats[i, :4] for i in members])
         fx0, fy0 = boxes[:, 0].min(), boxes[:, 1].min()
@@ -183,7 +180,7 @@ def node_pieces(gray: np.ndarray, node: str, box: Box) -> list[_Piece]:
         fx1, fy1 = min(ink.shape[1], fx1 + pad), min(ink.shape[0], fy1 + pad)
         window = labels[fy0:fy1, fx0:fx1]
         mask = cv2.dilate(np.isin(window, members).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-        clean = np.where(mask & keep[fy0:fy1, fx0:fx1], stretched[fy0:fy1, fx0:fx1], 255).astype(np.uint8)
+        clean = np.where(mask, stretched[fy0:fy1, fx0:fx1], 255).astype(np.uint8)
         in_figure = (x0 + int(fx0 / scale), y0 + int(fy0 / scale), x0 + int(np.ceil(fx1 / scale)),
                      y0 + int(np.ceil(fy1 / scale)))
         pieces.append(_Piece(node, in_figure, clean))

@@ -8,12 +8,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 PROTO_STAMP := libs/common/gen/.proto-stamp
 PROTOS := $(shell find proto -name '*.proto')
-PACKAGES := -e libs/common -e libs/cli -e services/codegen -e services/simulator -e services/flow -e services/ocr
+PACKAGES := -e libs/common -e libs/cli -e services/codegen -e services/simulator -e services/flow -e services/ocr -e services/classifier
 # Debian packages the project needs on this machine (binaries checked, packages installed when missing).
 SYSTEM_BINS := dot:graphviz tesseract:tesseract-ocr
 RUN_OUT ?= out/run
 
-.PHONY: help setup sysdeps proto schema caffe run serve test test-fast bench lint clean
+.PHONY: help setup sysdeps proto schema caffe run serve test test-fast bench lint clean train-classifier
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -21,7 +21,7 @@ help: ## List the targets
 
 setup: $(STAMP) $(PROTO_STAMP) ## Create .venv with every dependency and generate the protobuf stubs
 
-$(STAMP): pyproject.toml libs/common/pyproject.toml libs/cli/pyproject.toml services/codegen/pyproject.toml services/simulator/pyproject.toml services/flow/pyproject.toml services/ocr/pyproject.toml | sysdeps
+$(STAMP): pyproject.toml libs/common/pyproject.toml libs/cli/pyproject.toml services/codegen/pyproject.toml services/simulator/pyproject.toml services/flow/pyproject.toml services/ocr/pyproject.toml services/classifier/pyproject.toml | sysdeps
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 (e.g. apt-get install python3.11 python3.11-venv)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
@@ -68,6 +68,12 @@ test-fast: setup ## Unit tests only, without the slow ones (no Caffe build neede
 
 bench: setup ## Measure speed and accuracy; writes bench/REPORT.md and its plots
 	$(BIN)/python bench/run.py --out bench
+
+CLASSIFIER_DATA ?= .dlp2c/classifier-data
+CLASSIFIER_MODEL ?= services/classifier/src/dlp2c/classifier/model/figure-classifier.keras
+train-classifier: setup ## Rebuild the shipped figure classifier from scratch: simulate its data, train (~30 min on 2 cores)
+	$(BIN)/dlp2c simulate -n 1200 --styles all --negatives 2400 --seed 7001 -o $(CLASSIFIER_DATA)
+	$(BIN)/dlp2c train-classifier $(CLASSIFIER_DATA) -o $(CLASSIFIER_MODEL) --epochs 10 --seed 0
 
 lint: setup ## Static checks
 	$(BIN)/ruff check libs services tests bench

@@ -16,6 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import classifier  # noqa: E402
 import codegen  # noqa: E402
 import figures  # noqa: E402
 import foundation  # noqa: E402
@@ -33,8 +34,11 @@ def main() -> None:
     parser.add_argument("--latency-runs", type=int, default=200, help="generations per target for the latency figures")
     parser.add_argument("--figure-models", type=int, default=2000,
                         help="fresh simulated models for the figure section (a Keras and a Caffe drawing each)")
+    parser.add_argument("--classifier-models", type=int, default=300,
+                        help="fresh simulated models (every style) for the classifier section, with twice as many "
+                             "other figures")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for the figure section")
-    parser.add_argument("--only", choices=("foundation", "codegen", "simulator", "figures"),
+    parser.add_argument("--only", choices=("foundation", "codegen", "simulator", "figures", "classifier"),
                         help="run one section and replace only it in an existing REPORT.md")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -50,6 +54,9 @@ def main() -> None:
                       lambda: simulator.report(simulator.run(), args.out)),
         "figures": ("reading fresh simulated figures: layer, edge and hyper-parameter accuracy",
                     lambda: figures.report(figures.run(args.figure_models, args.workers), args.out)),
+        "classifier": ("figure classification: fresh simulated and real figures, CPU time, the paper's Tables 3-5",
+                       lambda: classifier.report(classifier.run(args.classifier_models, args.workers, realdata),
+                                                 args.out)),
     }
     sections = []
     for name, (what, make) in runs.items():

@@ -4,12 +4,13 @@ import io
 import random
 import subprocess
 import threading
+from collections.abc import Callable
 
 import numpy as np
 import pydot
 import pytest
 from dlp2c.codegen.generate import generate
-from dlp2c.simulator import caffe_style, drawings, keras_style
+from dlp2c.simulator import caffe_style, keras_style, looks
 from dlp2c.simulator.grammar import depth_and_dataset, sample_model
 from dlp2c.simulator.graphviz import Graphviz, GraphvizError
 from dlp2c.simulator.render import Variation, degrade, encode, render_dot
@@ -90,14 +91,21 @@ layer {{ name: "a\\\\\\"b" type: "Flatten" bottom: "data" top: "out" }}'''
     render_dot(text)  # Graphviz accepts it
 
 
-@pytest.mark.parametrize("style", drawings.STYLES)
-def test_drawn_styles_make_images_for_every_input(style: str) -> None:
+@pytest.mark.parametrize("style,look", [(s, look) for s in looks.STYLES for look in looks.looks_of(s)],
+                         ids=lambda v: v if isinstance(v, str) else v.__name__)
+def test_every_look_of_every_drawn_style_makes_images_for_every_input(style: str, look: Callable) -> None:
     for dataset in ("mnist", "imagenet", "imdb"):
         graph = sample_model(f"style:{style}", 12, dataset)
-        image = drawings.DRAWERS[style](graph, random.Random(1))
+        image = look(graph, random.Random(1))
         assert image.width > 100 and image.height > 100
         low, high = image.convert("L").getextrema()
         assert high - low > 100  # something was drawn
+
+
+def test_a_style_is_drawn_in_each_of_its_looks() -> None:
+    graph = sample_model("looks", 10, "cifar")
+    seen = {looks.draw("boxes3d", graph, random.Random(seed))[0] for seed in range(40)}
+    assert seen == {look.__name__ for look in looks.looks_of("boxes3d")}
 
 
 def test_variations_degrade_and_encode() -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from dlp2c.cli.classify import classify, train_classifier
 from dlp2c.cli.figures import evaluate, extract
 from dlp2c.cli.simulate import simulate
 from dlp2c.common.catalog import CATALOG, REQUIRED, TensorType
@@ -351,6 +352,8 @@ def generate(source: Path, targets: tuple[str, ...], output: Path, verify: bool,
 cli.add_command(simulate)
 cli.add_command(extract)
 cli.add_command(evaluate)
+cli.add_command(classify)
+cli.add_command(train_classifier)
 
 
 def main() -> None:

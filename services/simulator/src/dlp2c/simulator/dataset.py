@@ -20,11 +20,11 @@ from typing import Any
 
 from dlp2c.common.errors import Dlp2cError
 from dlp2c.common.storage import Storage, open_storage
-from dlp2c.simulator import caffe_style, drawings, keras_style, negatives
+from dlp2c.simulator import caffe_style, keras_style, looks, negatives
 from dlp2c.simulator.grammar import depth_and_dataset, sample_model
 from dlp2c.simulator.render import Variation, degrade, encode, render_dot
 
-STYLES = ("keras", "caffe", *drawings.STYLES)
+STYLES = ("keras", "caffe", *looks.STYLES)
 PAPER_STYLES = ("keras", "caffe")
 SHARD = 1000
 
@@ -117,7 +117,8 @@ def make_model(index: int, options: Options) -> tuple[dict[str, bytes], dict[str
                                  drawn_at_scale=True, stands_for=drawn,
                                  look=look.name, dot="caffe.dot"))
         elif style != "caffe":
-            images.append(_image(Variation.draw(rng), drawings.DRAWERS[style](graph, rng), key, style, files))
+            name, picture = looks.draw(style, graph, rng)
+            images.append(_image(Variation.draw(rng), picture, key, style, files, look=name))
         seconds[style] = time.perf_counter() - started
     meta = {"kind": "model", "index": index, "key": key, "dataset": dataset, "depth": depth,
             "layers": len(graph.nodes), "edges": len(graph.edges),

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dlp2c.simulator.render import render_dot
 from PIL import Image
 
-KINDS = ("lineplot", "barchart", "scatter", "confusion", "imagegrid", "table", "equation", "flowchart")
+KINDS = ("lineplot", "barchart", "scatter", "confusion", "imagegrid", "table", "equation", "flowchart", "photo",
+         "histogram", "subplots", "screen")
 _WORDS = ("accuracy", "loss", "epoch", "baseline", "ours", "BLEU", "mAP", "recall", "precision", "F1",
           "train", "val", "test", "ResNet", "VGG", "LSTM", "time (s)", "iterations", "error rate")
 _STEPS = ("Start", "Collect data", "Clean records", "Label samples", "Split by user", "Review", "Approve?",
@@ -134,7 +135,90 @@ def flowchart(rng: random.Random) -> Image.Image:
     return render_dot("\n".join(lines)).convert("RGB")
 
 
+_PHOTOS = ("astronaut", "camera", "chelsea", "coffee", "coins", "hubble_deep_field", "immunohistochemistry", "moon",
+           "retina", "rocket", "brick", "grass", "gravel", "cell", "clock")
+
+
+def photo(rng: random.Random) -> Image.Image:
+    """A photograph (scikit-image's bundled samples), cropped, tinted and sometimes framed by tracker boxes."""
+    import numpy as np
+    import skimage.data
+    from PIL import ImageDraw, ImageEnhance
+
+    pixels = np.asarray(getattr(skimage.data, rng.choice(_PHOTOS))())
+    image = Image.fromarray(pixels).convert("RGB")
+    w, h = image.size
+    cw, ch = int(w * rng.uniform(0.4, 1.0)), int(h * rng.uniform(0.4, 1.0))
+    x, y = rng.randrange(w - cw + 1), rng.randrange(h - ch + 1)
+    image = image.crop((x, y, x + cw, y + ch))
+    if rng.random() < 0.5:
+        image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    image = ImageEnhance.Color(image).enhance(rng.uniform(0.0, 1.5))
+    image = ImageEnhance.Brightness(image).enhance(rng.uniform(0.7, 1.3))
+    if rng.random() < 0.3:  # detections drawn on the picture, as tracking and detection papers show
+        draw = ImageDraw.Draw(image)
+        for _ in range(rng.randint(1, 4)):
+            bx, by = rng.randrange(cw), rng.randrange(ch)
+            draw.rectangle([bx, by, bx + rng.randint(10, cw // 2), by + rng.randint(10, ch // 2)],
+                           outline=rng.choice(("red", "yellow", "lime")), width=2)
+    return image
+
+
+def histogram(rng: random.Random) -> Image.Image:
+    import numpy as np
+
+    plt, fig, ax = _figure(rng)
+    g = np.random.default_rng(rng.randrange(2**32))
+    ax.hist(g.normal(0, rng.uniform(0.1, 2), rng.randint(200, 5000)), bins=rng.choice((10, 20, 50)),
+            color=rng.choice(("C0", "C1", "grey")), alpha=0.8)
+    ax.set_title(rng.choice(("Histogram of " + rng.choice(_WORDS), "")))
+    ax.set_ylabel("count")
+    return _to_image(plt, fig, rng)
+
+
+def subplots(rng: random.Random) -> Image.Image:
+    """A grid of small training curves, often with a grey grid background and log axes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    rows, cols = rng.randint(1, 2), rng.randint(2, 4)
+    fig, axes = plt.subplots(rows, cols, figsize=(2.2 * cols, 2.0 * rows), squeeze=False)
+    g = np.random.default_rng(rng.randrange(2**32))
+    for ax in axes.flat:
+        x = np.arange(1, 200)
+        for _ in range(rng.randint(1, 4)):
+            ax.plot(x, np.exp(-x / g.uniform(10, 80)) + g.normal(0, 0.02, len(x)).cumsum() * 0.1)
+        if rng.random() < 0.5:
+            ax.set_xscale("log")
+        if rng.random() < 0.5:
+            ax.set_facecolor("#eaeaf2")
+            ax.grid(color="white")
+        ax.set_xlabel(rng.choice(_WORDS), fontsize=7)
+    fig.tight_layout()
+    return _to_image(plt, fig, rng)
+
+
+def screen(rng: random.Random) -> Image.Image:
+    """A game or simulator frame: blocky coloured regions on a dark or flat background, a score bar."""
+    from PIL import ImageDraw
+
+    w, h = rng.choice(((160, 210), (210, 160), (256, 240)))
+    image = Image.new("RGB", (w, h), tuple(rng.randrange(0, 140) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(rng.randint(3, 20)):
+        x, y = rng.randrange(w), rng.randrange(h)
+        draw.rectangle([x, y, x + rng.randint(2, w // 3), y + rng.randint(2, h // 8)],
+                       fill=tuple(rng.randrange(256) for _ in range(3)))
+    draw.rectangle([0, 0, w, h // 10], fill="black")
+    draw.text((w // 3, 2), str(rng.randrange(10000)), fill="white")
+    return image.resize((w * 2, h * 2), Image.Resampling.NEAREST)
+
+
 DRAWERS: dict[str, Callable[[random.Random], Image.Image]] = {
     "lineplot": lineplot, "barchart": barchart, "scatter": scatter, "confusion": confusion,
     "imagegrid": imagegrid, "table": table, "equation": equation, "flowchart": flowchart,
+    "photo": photo, "histogram": histogram, "subplots": subplots, "screen": screen,
 }

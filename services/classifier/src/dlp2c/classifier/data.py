@@ -1,0 +1,167 @@
+"""Figures as the network sees them, and the simulated dataset as labelled arrays.
+
+A figure becomes a ``SIZE``x``SIZE`` RGB square: the whole figure, its aspect ratio kept, padded with
+its own background colour (a tall Keras plot and a wide pipeline stay tall and wide). Training images
+are also perturbed here (crops, rotations for designs, blur, low resolution, inversion) so that the
+network learns the style and not the simulator's exact pixels.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from dlp2c.common.errors import Dlp2cError
+from PIL import Image, ImageFilter, ImageOps
+
+SIZE = 128
+STYLES = ("neurons", "box2d", "stacked2d", "box3d", "pipeline")  # the paper's five classes, in its order
+STYLE_TITLES = {"neurons": "Neurons plot", "box2d": "2D box", "stacked2d": "Stacked2D box", "box3d": "3D box",
+                "pipeline": "Pipeline plot"}
+# the simulator's drawing styles, by the paper's class they belong to (Keras and Caffe draw 2D boxes)
+FROM_SIMULATOR = {"keras": "box2d", "caffe": "box2d", "boxes2d": "box2d", "neurons": "neurons",
+                  "stacked2d": "stacked2d", "boxes3d": "box3d", "pipeline": "pipeline"}
+MAX_PIXELS = 80_000_000
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+class FigureError(Dlp2cError):
+    code = "figure"
+
+
+def open_figure(path: str | Path) -> Image.Image:
+    """A figure file as RGB, with a clear error for what is not an image."""
+    path = Path(path)
+    if not path.is_file():
+        raise FigureError("no such file", where=str(path))
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return _flatten(image)
+    except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise FigureError(f"not an image Pillow can read ({exc})", where=str(path),
+                          hint="give a PNG, JPEG, GIF, BMP or TIFF file") from exc
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB on white: transparent parts of a PNG are paper, not black."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, "white")
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def _background(image: Image.Image) -> tuple[int, int, int]:
+    """The colour of the figure's border: what to pad with."""
+    pixels = np.asarray(image)
+    edge = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+    return tuple(int(v) for v in np.median(edge, axis=0))  # type: ignore[return-value]
+
+
+def to_square(image: Image.Image, size: int = SIZE) -> np.ndarray:
+    """The figure letterboxed into ``size``x``size``, as uint8 RGB."""
+    image = _flatten(image)
+    w, h = image.size
+    scale = size / max(w, h)
+    small = image.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BOX)
+    square = Image.new("RGB", (size, size), _background(image))
+    square.paste(small, ((size - small.width) // 2, (size - small.height) // 2))
+    return np.asarray(square, dtype=np.uint8)
+
+
+def perturb(image: Image.Image, rng: random.Random, design: bool) -> Image.Image:
+    """A training view of a figure: what figures cut from real papers do to a drawing."""
+    w, h = image.size
+    if rng.random() < 0.4:  # cropped tighter or looser than the drawing
+        dx, dy = int(w * rng.uniform(0, 0.08)), int(h * rng.uniform(0, 0.08))
+        image = image.crop((dx, dy, w - int(w * rng.uniform(0, 0.08)), h - int(h * rng.uniform(0, 0.08))))
+    if rng.random() < 0.3:
+        image = ImageOps.expand(image, border=int(max(w, h) * rng.uniform(0.02, 0.15)), fill=_background(image))
+    if design and rng.random() < 0.25:  # the same network drawn top-down instead of left-right
+        image = image.transpose(rng.choice((Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270)))
+    if rng.random() < 0.5:
+        image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    if rng.random() < 0.3:  # stretched: columns and pages squeeze figures
+        image = image.resize((max(8, int(image.width * rng.uniform(0.6, 1.4))), image.height))
+    if rng.random() < 0.3:
+        image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.5)))
+    if rng.random() < 0.15:
+        image = ImageOps.grayscale(image).convert("RGB")
+    if rng.random() < 0.05:  # slides and posters: light drawing on a dark background
+        image = ImageOps.invert(image)
+    return image
+
+
+@dataclass(frozen=True)
+class Item:
+    path: str
+    design: bool
+    style: str | None  # one of STYLES for a design, None otherwise
+    group: int  # the simulated model (or negative) it comes from: splits keep a model's drawings together
+
+
+def dataset_items(root: str | Path) -> list[Item]:
+    """Every image of a simulated dataset folder (``dlp2c simulate --styles all --negatives N``)."""
+    root = Path(root)
+    metas = sorted(root.glob("models/*/*/meta.json")) + sorted(root.glob("negatives/*/*/meta.json"))
+    if not metas:
+        raise FigureError("no simulated figures here (no models/*/*/meta.json)", where=str(root),
+                          hint="make one with: dlp2c simulate -n 1200 --styles all --negatives 2400 -o DIR")
+    items = []
+    for meta_path in metas:
+        meta = json.loads(meta_path.read_text())
+        negative = meta["kind"] == "negative"
+        group = meta["index"] * 2 + (1 if negative else 0)
+        for image in meta["images"]:
+            path = str(meta_path.parent / image["file"])
+            items.append(Item(path, False, None, group) if negative
+                         else Item(path, True, FROM_SIMULATOR[image["style"]], group))
+    return items
+
+
+def split(items: Sequence[Item], validation: float, seed: int) -> tuple[list[Item], list[Item]]:
+    """Train and validation items, split by model so that no model is drawn on both sides."""
+    groups = sorted({item.group for item in items})
+    random.Random(seed).shuffle(groups)
+    held = set(groups[: round(len(groups) * validation)])
+    return [i for i in items if i.group not in held], [i for i in items if i.group in held]
+
+
+def _load(job: tuple[str, bool, int | None]) -> np.ndarray:
+    path, design, seed = job
+    image = open_figure(path)
+    if seed is not None:
+        image = perturb(image, random.Random(seed), design)
+    return to_square(image)
+
+
+def load_arrays(items: Sequence[Item], augment_seed: int | None = None, workers: int = 1,
+                progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Images (N, SIZE, SIZE, 3) uint8, design labels (N,) and style indices (N,; -1 for non-designs)."""
+    jobs = [(item.path, item.design, None if augment_seed is None else augment_seed * 1_000_003 + k)
+            for k, item in enumerate(items)]
+    images = np.zeros((len(items), SIZE, SIZE, 3), dtype=np.uint8)
+    results: Iterable[np.ndarray]
+    if workers > 1:
+        pool = ProcessPoolExecutor(workers)
+        results = pool.map(_load, jobs, chunksize=64)
+    else:
+        pool, results = None, map(_load, jobs)
+    try:
+        for k, array in enumerate(results):
+            images[k] = array
+            if progress is not None:
+                progress(1)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    design = np.array([item.design for item in items], dtype=np.float32)
+    style = np.array([STYLES.index(item.style) if item.style else -1 for item in items], dtype=np.int32)
+    return images, design, style

@@ -1,0 +1,115 @@
+"""Training from a simulated dataset, reproducibly: same data and seed, same model (on the same
+machine type; threads may reorder float sums)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import platform
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from dlp2c.classifier.data import STYLE_TITLES, STYLES, dataset_items, load_arrays, split
+
+
+def _weights(design: np.ndarray, style: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sample weights: both design classes count equally, styles count equally among designs, and
+    a non-design teaches the style head nothing."""
+    positives = design.mean()
+    w_design = np.where(design > 0.5, 0.5 / positives, 0.5 / (1 - positives)).astype(np.float32)
+    w_style = np.zeros(len(style), np.float32)
+    designs = style >= 0
+    counts = np.bincount(style[designs], minlength=len(STYLES)).astype(np.float32)
+    per_class = np.where(counts > 0, designs.sum() / (len(STYLES) * np.maximum(counts, 1)), 0)
+    w_style[designs] = per_class[style[designs]]
+    return w_design, w_style
+
+
+def accuracy(model: Any, images: np.ndarray, design: np.ndarray, style: np.ndarray) -> dict[str, float]:
+    out = model.predict(images, batch_size=64, verbose=0)
+    said = out["design"][:, 0] >= 0.5
+    designs = style >= 0
+    return {"design_accuracy": float((said == (design > 0.5)).mean()),
+            "style_accuracy": float((out["style"][designs].argmax(1) == style[designs]).mean())}
+
+
+def train(root: str | Path, out: str | Path, epochs: int = 10, seed: int = 0, validation: float = 0.1,
+          workers: int = 2, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Train on the dataset at ``root``; write the model to ``out`` and its card beside it."""
+    import keras
+    from dlp2c.classifier.network import build
+
+    started = time.perf_counter()
+    items = dataset_items(root)
+    train_items, val_items = split(items, validation, seed)
+    log(f"{len(train_items)} training and {len(val_items)} validation figures; loading")
+    x_train, d_train, s_train = load_arrays(train_items, augment_seed=seed + 1, workers=workers)
+    x_val, d_val, s_val = load_arrays(val_items, workers=workers)
+    w_design, w_style = _weights(d_train, s_train)
+    loaded = time.perf_counter() - started
+
+    model = build(seed)
+    steps = epochs * int(np.ceil(len(x_train) / 64))
+    schedule = keras.optimizers.schedules.CosineDecay(2e-3, steps, alpha=0.02)
+    model.compile(optimizer=keras.optimizers.Adam(schedule),
+                  loss={"design": "binary_crossentropy", "style": "sparse_categorical_crossentropy"},
+                  loss_weights={"design": 1.0, "style": 1.0})
+    history = model.fit(x_train, {"design": d_train, "style": np.maximum(s_train, 0)},
+                        sample_weight={"design": w_design, "style": w_style}, batch_size=64, epochs=epochs,
+                        validation_data=(x_val, {"design": d_val, "style": np.maximum(s_val, 0)},
+                                         {"design": np.ones_like(d_val), "style": (s_val >= 0).astype(np.float32)}),
+                        shuffle=True, verbose=2)
+    fitted = time.perf_counter() - started - loaded
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shipped = build(seed)  # the same network without the optimizer's state: a third of the file
+    shipped.set_weights(model.get_weights())
+    shipped.save(out)
+    metrics = {"train": accuracy(model, x_train[:4000], d_train[:4000], s_train[:4000]),
+               "validation": accuracy(model, x_val, d_val, s_val)}
+    card = {"model": out.name, "date": datetime.date.today().isoformat(), "seed": seed, "epochs": epochs,
+            "data": {"root": str(root), "train": len(train_items), "validation": len(val_items),
+                     "designs": int(d_train.sum() + d_val.sum()),
+                     "per_style": {s: int((s_train == k).sum() + (s_val == k).sum()) for k, s in enumerate(STYLES)},
+                     "others": int((1 - d_train).sum() + (1 - d_val).sum())},
+            "metrics": metrics, "parameters": int(model.count_params()),
+            "seconds": {"load": round(loaded, 1), "fit": round(fitted, 1)},
+            "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores",
+            "history": {k: [round(float(v), 4) for v in vs] for k, vs in history.history.items()}}
+    out.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n")
+    log(f"validation: design {metrics['validation']['design_accuracy']:.4f}, "
+        f"style {metrics['validation']['style_accuracy']:.4f}; {fitted:.0f} s fitting")
+    return card
+
+
+def model_card(card: dict[str, Any], command: str) -> str:
+    """MODEL_CARD.md from a training card."""
+    v, t = card["metrics"]["validation"], card["metrics"]["train"]
+    per_style = ", ".join(f"{STYLE_TITLES[s]} {n}" for s, n in card["data"]["per_style"].items())
+    return "\n".join([
+        "# Figure classifier: model card", "",
+        f"- **File**: `{card['model']}` ({card['parameters']:,} parameters), trained {card['date']} on "
+        f"{card['machine']} in {card['seconds']['fit'] / 60:.1f} min (data loading {card['seconds']['load']:.0f} s).",
+        f"- **Reproduce**: `{command}` (seed {card['seed']}, {card['epochs']} epochs).",
+        f"- **Data**: simulated figures only ({card['data']['train']} training, {card['data']['validation']} "
+        f"validation, split by model). Designs {card['data']['designs']} ({per_style}); other figures "
+        f"{card['data']['others']} (plots, charts, photos, tables, equations, flowcharts, screens).",
+        "- **Input**: the whole figure letterboxed into 128x128 RGB. **Output**: P(design) and P(style) over the "
+        "paper's five classes; the style is read only for designs.",
+        f"- **Validation (simulated, unseen models)**: design vs other {v['design_accuracy']:.2%}, five styles "
+        f"{v['style_accuracy']:.2%} (training subset: {t['design_accuracy']:.2%}, {t['style_accuracy']:.2%}).",
+        "- **Measured elsewhere**: `make bench` reports a fresh simulated seed and real figures from papers and "
+        "tools (never used in training) in `bench/REPORT.md`.",
+        "- **Limits**: it has seen only simulated drawings; figures unlike all of them (whole pages, model "
+        "summaries printed as text, hand drawings) get a confident but unfounded answer.", ""])
+
+
+def write_card(model_path: str | Path, command: str) -> Path:
+    path = Path(model_path)
+    card = json.loads(path.with_suffix(".json").read_text())
+    target = path.parent / "MODEL_CARD.md"
+    target.write_text(model_card(card, command))
+    return target

@@ -80,5 +80,5 @@ def test_training_writes_a_model_the_classifier_loads(fresh: Path, tmp_path: Pat
     card = json.loads((tmp_path / "m.json").read_text())
     assert card["epochs"] == 1 and card["data"]["others"] == 12
     assert "Reproduce" in (tmp_path / "MODEL_CARD.md").read_text()
-    figure = open_figure(sorted(fresh.glob("models/*/*/keras.*"))[0])
+    figure = open_figure(next(i.path for i in dataset_items(fresh) if Path(i.path).stem == "keras"))
     assert len(Classifier(tmp_path / "m.keras").classify([figure])) == 1

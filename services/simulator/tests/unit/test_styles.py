@@ -103,7 +103,7 @@ def test_every_look_of_every_drawn_style_makes_images_for_every_input(style: str
 
 
 def test_a_style_is_drawn_in_each_of_its_looks() -> None:
-    graph = sample_model("looks", 10, "cifar")
+    graph = sample_model("looks", 10, "cifar10")
     seen = {looks.draw("boxes3d", graph, random.Random(seed))[0] for seed in range(40)}
     assert seen == {look.__name__ for look in looks.looks_of("boxes3d")}
 

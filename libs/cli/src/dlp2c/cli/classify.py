@@ -7,17 +7,8 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
+from dlp2c.cli.figures import _fail, err, out
 from rich.table import Table
-
-out = Console()
-err = Console(stderr=True)
-
-
-def _fail(exc: Exception) -> None:
-    code = getattr(exc, "code", "error")
-    err.print(f"[bold red]error[/] [dim]({code})[/] {exc}", highlight=False, soft_wrap=True, markup=True)
-    sys.exit(2)
 
 
 @click.command()

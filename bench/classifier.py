@@ -63,7 +63,7 @@ def _real_set(realdata: Path | None) -> list[dict]:
 
 def run(models: int, workers: int, realdata: Path | None) -> dict:
     from dlp2c.classifier.classify import DEFAULT_MODEL, Classifier
-    from dlp2c.classifier.data import FROM_SIMULATOR, STYLES, dataset_items, load_arrays, open_figure, split, to_square
+    from dlp2c.classifier.data import STYLES, dataset_items, load_arrays, open_figure, split, to_square
     from dlp2c.classifier.network import embedder
 
     classifier = Classifier(DEFAULT_MODEL)
@@ -111,12 +111,10 @@ def run(models: int, workers: int, realdata: Path | None) -> dict:
     per_real = [{"path": row["path"], "label": row["label"], "style": row["style"] or None,
                  "p_design": round(float(outputs["test"][0][k]), 4),
                  "said_style": STYLES[int(said_style["test"][k])]} for k, row in enumerate(real)]
-    sim_style_names = sorted(set(FROM_SIMULATOR.values()))
     return {"seed": SEED, "models": models, "card": {k: card[k] for k in ("date", "seed", "epochs", "parameters",
                                                                            "metrics", "seconds", "data")},
             "device": classifier.device, "scoring_seconds": round(scoring, 1), "timing": timing,
             "tables": [table3, table4, table5], "real": per_real, "styles": list(STYLES),
-            "sim_styles": sim_style_names,
             "confusion": {n: _confusion(style[n][designs[n]], said_style[n][designs[n]]) for n in feats}}
 
 

@@ -51,6 +51,8 @@ def open_figure(path: str | Path) -> Image.Image:
 
 def _flatten(image: Image.Image) -> Image.Image:
     """RGB on white: transparent parts of a PNG are paper, not black."""
+    if image.mode == "RGB":
+        return image
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, "white")

@@ -19,6 +19,7 @@ import click
 from dlp2c.cli.classify import classify, train_classifier
 from dlp2c.cli.figures import evaluate, extract
 from dlp2c.cli.simulate import simulate
+from dlp2c.cli.split import split
 from dlp2c.common.catalog import CATALOG, REQUIRED, TensorType
 from dlp2c.common.dot import to_dot
 from dlp2c.common.errors import Dlp2cError
@@ -353,6 +354,7 @@ cli.add_command(simulate)
 cli.add_command(extract)
 cli.add_command(evaluate)
 cli.add_command(classify)
+cli.add_command(split)
 cli.add_command(train_classifier)
 
 

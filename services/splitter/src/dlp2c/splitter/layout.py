@@ -1,0 +1,148 @@
+"""A page's reading layout: text phrases, which of them are body text, the columns, the drawn objects.
+
+Figures and tables are found the way pdffigures2 finds them: a caption anchors a region, and the
+region stops where body text starts. So the one question this module answers well is "is this
+line body text?": body lines are set in the page's dominant font size and run the width of a text
+column with ordinary word spacing; table rows and labels inside drawings break on wide gaps, are
+shorter, or use another size.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from dlp2c.common.document import Box
+
+PHRASE_GAP = 0.8  # a gap wider than this many font sizes ends a phrase (table cells, labels in drawings)
+
+
+@dataclass
+class Phrase:
+    text: str
+    box: Box
+    size: float
+    words: list[dict[str, Any]] = field(default_factory=list)
+    body: bool = False
+
+    @property
+    def center_x(self) -> float:
+        return (self.box.x0 + self.box.x1) / 2
+
+
+@dataclass
+class PageLayout:
+    number: int  # 1-based
+    width: float
+    height: float
+    phrases: list[Phrase]
+    graphics: list[tuple[str, Box]]  # (image | rect | line | curve, box)
+    body_size: float
+    column_width: float
+    text_left: float
+    text_right: float
+    text_top: float
+    two_columns: bool
+
+    def column_of(self, box: Box) -> tuple[float, float]:
+        """The horizontal span of the text column holding ``box`` (the whole text width when it spans both)."""
+        gutter = (self.text_left + self.text_right) / 2
+        if not self.two_columns or box.width > self.column_width * 1.2 or box.x0 < gutter - 8 < gutter + 8 < box.x1:
+            return self.text_left, self.text_right  # a caption across the gutter belongs to a full-width float
+        center = (box.x0 + box.x1) / 2
+        if center < (self.text_left + self.text_right) / 2:
+            return self.text_left, self.text_left + self.column_width
+        return self.text_right - self.column_width, self.text_right
+
+
+def _phrases(words: list[dict[str, Any]]) -> list[Phrase]:
+    """Words on one baseline joined into phrases; a wide gap starts a new phrase."""
+    rows: list[list[dict[str, Any]]] = []
+    for word in sorted(words, key=lambda w: (w["top"], w["x0"])):
+        size = float(word.get("size") or (word["bottom"] - word["top"]))
+        middle = (word["top"] + word["bottom"]) / 2
+        for row in rows[-6:]:
+            ref = row[0]
+            if abs((ref["top"] + ref["bottom"]) / 2 - middle) <= 0.45 * size:
+                row.append(word)
+                break
+        else:
+            rows.append([word])
+    phrases: list[Phrase] = []
+    for row in rows:
+        row.sort(key=lambda w: w["x0"])
+        current: list[dict[str, Any]] = [row[0]]
+        for word in row[1:]:
+            size = float(word.get("size") or 10.0)
+            if word["x0"] - current[-1]["x1"] > PHRASE_GAP * size:
+                phrases.append(_phrase(current))
+                current = []
+            current.append(word)
+        phrases.append(_phrase(current))
+    return phrases
+
+
+def _phrase(words: list[dict[str, Any]]) -> Phrase:
+    box = Box(min(w["x0"] for w in words), min(w["top"] for w in words), max(w["x1"] for w in words),
+              max(w["bottom"] for w in words))
+    size = statistics.median(float(w.get("size") or (w["bottom"] - w["top"])) for w in words)
+    return Phrase(" ".join(w["text"] for w in words), box, size, words)
+
+
+def _mark_body(phrases: list[Phrase], body_size: float, column_width: float, text_left: float,
+               text_right: float, two_columns: bool) -> None:
+    def same_size(p: Phrase) -> bool:
+        return abs(p.size - body_size) <= 0.75
+
+    lefts = [text_left] if not two_columns else [text_left, text_right - column_width]
+    for p in phrases:
+        if same_size(p) and p.box.width >= 0.7 * column_width and p.box.width <= 2.1 * column_width:
+            p.body = True
+    # The last line of a paragraph is short: body when it starts at a column's left edge right under a body line.
+    ordered = sorted(phrases, key=lambda p: p.box.top)
+    for i, p in enumerate(ordered):
+        if p.body or not same_size(p) or len(p.text) < 12:
+            continue
+        if not any(abs(p.box.x0 - left) <= 2.5 for left in lefts):
+            continue
+        for q in reversed(ordered[max(0, i - 8):i]):
+            if q.body and 0 <= p.box.top - q.box.bottom <= 0.6 * p.size and abs(q.box.x0 - p.box.x0) <= 16:
+                p.body = True
+                break
+
+
+def page_layout(page: Any, number: int) -> PageLayout:
+    """Phrases, body text and drawn objects of one pdfplumber page."""
+    words = []
+    for w in page.extract_words(x_tolerance=1.5, y_tolerance=2.5, return_chars=True):
+        if w.get("upright", True) and w["text"].strip():
+            # Small capitals mix sizes inside a word: the word's size is its letters' largest.
+            w["size"] = max(float(c.get("size") or 0.0) for c in w.pop("chars")) or (w["bottom"] - w["top"])
+            words.append(w)
+    phrases = _phrases(words) if words else []
+    width, height = float(page.width), float(page.height)
+    sizes = [round(p.size * 2) / 2 for p in phrases for _ in range(len(p.text))]
+    body_size = statistics.mode(sizes) if sizes else 10.0
+    long = [p for p in phrases if abs(p.size - body_size) <= 0.75 and len(p.text) >= 40]
+    if long:
+        column_width = statistics.median(p.box.width for p in long)
+        text_left = min(p.box.x0 for p in long)
+        text_right = max(p.box.x1 for p in long)
+        text_top = min(p.box.top for p in long)
+    else:
+        column_width, text_left, text_right, text_top = width * 0.75, width * 0.125, width * 0.875, height * 0.08
+    two_columns = column_width < 0.6 * (text_right - text_left)
+    _mark_body(phrases, body_size, column_width, text_left, text_right, two_columns)
+    page_area = width * height
+    graphics: list[tuple[str, Box]] = []
+    for kind, objects in (("image", page.images), ("rect", page.rects), ("line", page.lines),
+                          ("curve", page.curves)):
+        for obj in objects:
+            box = Box(max(0.0, float(obj["x0"])), max(0.0, float(obj["top"])), min(width, float(obj["x1"])),
+                      min(height, float(obj["bottom"])))
+            if box.width < 0 or box.height < 0 or box.width * box.height > 0.9 * page_area:
+                continue
+            graphics.append((kind, box))
+    return PageLayout(number, width, height, phrases, graphics, body_size, column_width, text_left, text_right,
+                      text_top, two_columns)

@@ -1,0 +1,101 @@
+"""The region a caption belongs to: what is drawn or set between the caption and the body text.
+
+For each caption two candidates are looked at, above and below, each within the caption's column
+and bounded by the nearest body text or other caption. What lies in a candidate (drawn objects and
+non-body text) is its content; the region is the content's bounding box, so a figure wider than the
+caption's column is kept whole, and one caption gives one region (no sub-figure shards).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dlp2c.common.document import Box
+from dlp2c.splitter.captions import Caption
+from dlp2c.splitter.layout import PageLayout, Phrase
+
+
+@dataclass
+class Region:
+    box: Box
+    kind: str  # raster | vector | mixed | text
+    phrases: list[Phrase]
+    side: str  # above | below
+
+
+def _overlaps(a: Box, left: float, right: float) -> bool:
+    return min(a.x1, right) - max(a.x0, left) > 0.3 * max(1.0, min(a.width, right - left))
+
+
+def _bounds(caption: Caption, layout: PageLayout, others: list[Caption], side: str,
+            left: float, right: float) -> tuple[float, float]:
+    blockers = [p.box for p in layout.phrases if p.body] + [c.box for c in others if c is not caption]
+    if side == "above":
+        limit = max([b.bottom for b in blockers if b.bottom <= caption.box.top + 1 and _overlaps(b, left, right)],
+                    default=0.0)
+        return limit, caption.box.top
+    limit = min([b.top for b in blockers if b.top >= caption.box.bottom - 1 and _overlaps(b, left, right)],
+                default=layout.height)
+    return caption.box.bottom, limit
+
+
+def _inside(box: Box, left: float, right: float, top: float, bottom: float) -> bool:
+    cx, cy = (box.x0 + box.x1) / 2, (box.top + box.bottom) / 2
+    return left - 2 <= cx <= right + 2 and top - 1 <= cy <= bottom + 1
+
+
+def _within(inner: Box, outer: Box) -> bool:
+    return (inner.top >= outer.top - 1 and inner.bottom <= outer.bottom + 1 and inner.x0 >= outer.x0 - 2
+            and inner.x1 <= outer.x1 + 2)
+
+
+def _candidate(caption: Caption, layout: PageLayout, others: list[Caption], side: str) -> Region | None:
+    left, right = layout.column_of(caption.box)
+    top, bottom = _bounds(caption, layout, others, side, left, right)
+    if bottom - top < 4:
+        return None
+    graphics = [(k, b) for k, b in layout.graphics if _inside(b, left, right, top, bottom)]
+    phrases = [p for p in layout.phrases if not p.body and _inside(p.box, left, right, top, bottom)
+               and not any(_within(p.box, c.box) for c in others)]
+    if not graphics and not phrases:
+        return None
+    boxes = [b for _, b in graphics] + [p.box for p in phrases]
+    box = boxes[0]
+    for b in boxes[1:]:
+        box = box.union(b)
+    # Drawn objects stay whole; keep the region inside the band between caption and body text.
+    box = Box(box.x0, max(box.top, top), box.x1, min(box.bottom, bottom))
+    area = max(1.0, box.width * box.height)
+    image_area = sum(b.width * b.height for k, b in graphics if k == "image")
+    if not graphics:
+        kind = "text"
+    elif image_area > 0.5 * area:
+        kind = "raster"
+    elif image_area > 0:
+        kind = "mixed"
+    else:
+        kind = "vector"
+    return Region(box, kind, phrases, side)
+
+
+def candidates(caption: Caption, layout: PageLayout, captions: list[Caption]) -> tuple[Region | None, Region | None]:
+    """The content above and below ``caption`` (None on a side with nothing drawn or set)."""
+    return _candidate(caption, layout, captions, "above"), _candidate(caption, layout, captions, "below")
+
+
+def choose(caption: Caption, above: Region | None, below: Region | None, convention: str) -> Region | None:
+    """One of the two candidates: the only one; for a figure the drawn one; else the paper's convention
+    for this kind of float (where its unambiguous captions sit), else the nearer content."""
+    if above is None or below is None:
+        return above or below
+    if caption.kind == "figure" and (above.kind == "text") != (below.kind == "text"):
+        return below if above.kind == "text" else above
+    if convention in ("above", "below"):
+        return above if convention == "above" else below
+    gap_above = caption.box.top - above.box.bottom
+    gap_below = below.box.top - caption.box.bottom
+    if caption.kind == "figure":
+        gap_above -= 2 * caption.size
+    else:
+        gap_below -= 2 * caption.size
+    return above if gap_above <= gap_below else below

@@ -1,0 +1,1 @@
+"""Tables: which describe a network (and how it flows), and the network they describe."""

@@ -1,0 +1,95 @@
+"""What one table cell says: a layer (op and the parameters its notation fixes), a number, a shape.
+
+Cell text comes from a PDF and is untrusted: it is matched against patterns and the catalog's
+aliases, and only the numbers and op names that come out of that matching travel on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from dlp2c.common.catalog.notation import read_notation
+from dlp2c.common.catalog.registry import CATALOG
+
+TIMES = "x\u00d7*"
+DIMS = re.compile(rf"\d+(?:\s*[{TIMES}]\s*\d+)+")
+REPEAT = re.compile(rf"^\s*(?:(?P<a>\d+)\s*[{TIMES}]|[{TIMES}]\s*(?P<b>\d+))\s*$")
+LEADING_REPEAT = re.compile(rf"^\s*(?P<n>\d+)\s*[{TIMES}]\s+(?=\D)")
+STRIDE_SUFFIX = re.compile(r"\s*/\s*s?(?P<s>\d+)\s*$", re.IGNORECASE)
+INPUT = re.compile(r"^(?:input|image|data)\b(?P<rest>.*)$", re.IGNORECASE)
+# Ops a table row may name that carry no layer of their own in our graphs (the rows are kept as notes).
+NOT_LAYERS = {"Input"}
+
+
+@dataclass
+class LayerCell:
+    op: str
+    params: dict[str, Any] = field(default_factory=dict)
+    repeat: int = 1
+    shape: tuple[int, ...] | None = None  # an Input's (H, W, C)
+    text: str = ""
+
+
+def dims(text: str) -> list[int]:
+    """The numbers of the first `a x b x c` group in ``text`` ([] when there is none)."""
+    m = DIMS.search(text)
+    return [int(v) for v in re.findall(r"\d+", m.group(0))] if m else []
+
+
+def repeat_of(text: str) -> int | None:
+    """``5x`` or ``x3`` alone in a cell: the rows it marks repeat that many times."""
+    m = REPEAT.match(text)
+    if not m:
+        return None
+    return int(m.group("a") or m.group("b"))
+
+
+def _input(text: str) -> LayerCell | None:
+    m = INPUT.match(text.strip())
+    if not m:
+        return None
+    rest = m.group("rest").strip(" :()")
+    shape = dims(rest)
+    if rest and not shape and not re.search(r"rgb|colou?r|gr[ae]y|mono|image", rest, re.IGNORECASE):
+        return None  # "Input size", "input resolution": a header, not the input layer
+    channels = 3 if re.search(r"rgb|colou?r", text, re.IGNORECASE) else None
+    if re.search(r"gr[ae]y|mono", text, re.IGNORECASE):
+        channels = 1
+    if len(shape) == 2:
+        shape = [*shape, channels or 3]
+    return LayerCell("Input", {}, 1, tuple(shape) if len(shape) == 3 else None, text)
+
+
+def read_layer(text: str) -> LayerCell | None:
+    """The layer a cell names (``conv3-64``, ``Conv dw / s2``, ``5x Conv / s1``, ``2x2 maxpool, /2``)."""
+    cleaned = " ".join(text.replace("\u2212", "-").split())
+    if not cleaned or len(cleaned) > 60:
+        return None
+    notation = read_notation(cleaned)
+    if notation is not None:
+        op, params, _ = notation
+        return LayerCell(op, CATALOG.get(op).check_params(params, text), 1, None, text)
+    if not re.search(r"[A-Za-z]{2}", cleaned):
+        return None
+    found = _input(cleaned)
+    if found is not None:
+        return found
+    repeat = 1
+    m = LEADING_REPEAT.match(cleaned)
+    if m:
+        repeat, cleaned = int(m.group("n")), cleaned[m.end():]
+    params: dict[str, Any] = {}
+    stride = STRIDE_SUFFIX.search(cleaned)
+    if stride and not re.search(r",\s*/\s*\d+\s*$", cleaned):
+        params["strides"] = int(stride.group("s"))
+        cleaned = cleaned[:stride.start()]
+    if re.fullmatch(r"[\d\s.,%x\u00d7*/()-]+", cleaned):
+        return None
+    match = CATALOG.lookup(cleaned, cutoff=0.86)
+    if match is None:
+        return None
+    takes = {p.name for p in CATALOG.get(match.op).params}
+    params = {**match.params, **{k: v for k, v in params.items() if k in takes}}
+    return LayerCell(match.op, params, repeat, None, text)

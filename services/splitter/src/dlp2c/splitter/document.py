@@ -63,7 +63,10 @@ def check_file(path: Path, limits: Limits) -> int:
             raise SplitError(f"the PDF has {pages} pages; the limit is {limits.max_pages}", where,
                              "split a paper, not a book, or raise DLP2C_SPLIT_MAX_PAGES", code="too_many_pages")
         for index in range(pages):
-            page = pdf[index]
+            try:
+                page = pdf[index]
+            except pdfium.PdfiumError as exc:
+                raise SplitError(f"page {index + 1} cannot be loaded ({exc})", where, code="corrupt") from exc
             try:
                 w, h = page.get_size()
             finally:

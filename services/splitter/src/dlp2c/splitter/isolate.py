@@ -23,7 +23,7 @@ STARTUP_SECONDS = 30.0
 
 
 def _child(path: str, out: str | None, limits: Limits, answers: Any) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
     cap = MEMORY_LIMIT if hard == resource.RLIM_INFINITY else min(MEMORY_LIMIT, hard)
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
     try:

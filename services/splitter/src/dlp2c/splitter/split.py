@@ -177,8 +177,9 @@ def split(path: Path | str, out: Path | str | None = None, limits: Limits | None
         result.meta = metadata(path, first, pdf, pages)
     except SplitError:
         raise
-    except pdfium.PdfiumError as exc:
-        raise SplitError(f"pdfium could not read the PDF: {exc}", str(path), code="corrupt") from exc
+    except Exception as exc:  # a parser's failure on untrusted bytes is this paper's error, not the service's
+        raise SplitError(f"the PDF could not be parsed ({type(exc).__name__}: {exc})"[:500], str(path),
+                         code="corrupt") from exc
     finally:
         pdf.close()
     result.seconds = time.perf_counter() - started

@@ -65,8 +65,9 @@ def table_from_phrases(phrases: list[Phrase], label: str, caption: str, page: in
             # A lone phrase centred on the table is a merged cell across every column (\multicolumn).
             middle = (columns[0][0] + columns[-1][1]) / 2
             first, last = next(iter(groups))
-            if abs(row[0].center_x - middle) <= 0.08 * (columns[-1][1] - columns[0][0]) and not (
-                    first == last and columns[first][0] - 2 <= row[0].box.x0 and row[0].box.x1 <= columns[first][1] + 2):
+            a, b = columns[first]
+            one_column = first == last and a - 2 <= row[0].box.x0 <= row[0].box.x1 <= b + 2
+            if abs(row[0].center_x - middle) <= 0.08 * (columns[-1][1] - columns[0][0]) and not one_column:
                 groups = {(0, len(columns) - 1): row}
         for (first, last), members in sorted(groups.items()):
             cell_box = members[0].box

@@ -18,8 +18,19 @@ from dlp2c.common.catalog.registry import CATALOG
 from dlp2c.common.document import Table
 from dlp2c.tables.cells import read_layer
 
-HEADER_WORDS = ["layer", "type", "stride", "filter", "filters", "shape", "kernel", "ksize", "size", "support", "filt", "dim", "num", "filts", "pad", "padding", "output", "input", "channels", "repeat", "stage", "block", "architecture", "configuration", "body", "conv", "pool", "fc", "weight", "layers", "name", "patch", "units", "activation", "depth", "width", "dw"]
-RESULT_WORDS = ["error", "accuracy", "acc", "top", "top1", "top5", "map", "ap", "result", "results", "comparison", "performance", "method", "methods", "ours", "state", "art", "test", "val", "validation", "dataset", "imagenet", "coco", "voc", "cifar", "baseline", "ms", "fps", "time", "speed", "seconds", "mult", "adds", "million", "billion", "flops", "params", "parameters", "best", "train", "training", "scale", "score", "recall", "precision", "bleu", "loss", "gain", "improvement", "vs", "versus", "<pct>", "<dec>"]
+HEADER_WORDS = (
+    "layer", "type", "stride", "filter", "filters", "shape", "kernel", "ksize", "size", "support", "filt",
+    "dim", "num", "filts", "pad", "padding", "output", "input", "channels", "repeat", "stage", "block",
+    "architecture", "configuration", "body", "conv", "pool", "fc", "weight", "layers", "name", "patch",
+    "units", "activation", "depth", "width", "dw",
+)
+RESULT_WORDS = (
+    "error", "accuracy", "acc", "top", "top1", "top5", "map", "ap", "result", "results", "comparison",
+    "performance", "method", "methods", "ours", "state", "art", "test", "val", "validation", "dataset",
+    "imagenet", "coco", "voc", "cifar", "baseline", "ms", "fps", "time", "speed", "seconds", "mult", "adds",
+    "million", "billion", "flops", "params", "parameters", "best", "train", "training", "scale", "score",
+    "recall", "precision", "bleu", "loss", "gain", "improvement", "vs", "versus", "<pct>", "<dec>",
+)
 
 
 def tokens(text: str) -> list[str]:

@@ -21,6 +21,7 @@ import codegen  # noqa: E402
 import figures  # noqa: E402
 import foundation  # noqa: E402
 import simulator  # noqa: E402
+import splitting  # noqa: E402
 
 
 def main() -> None:
@@ -38,7 +39,7 @@ def main() -> None:
                         help="fresh simulated models (every style) for the classifier section, with twice as many "
                              "other figures")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for the figure section")
-    parser.add_argument("--only", choices=("foundation", "codegen", "simulator", "figures", "classifier"),
+    parser.add_argument("--only", choices=("foundation", "codegen", "simulator", "figures", "classifier", "splitting"),
                         help="run one section and replace only it in an existing REPORT.md")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -57,6 +58,8 @@ def main() -> None:
         "classifier": ("figure classification: fresh simulated and real figures, CPU time, the paper's Tables 3-5",
                        lambda: classifier.report(classifier.run(args.classifier_models, args.workers, realdata),
                                                  args.out)),
+        "splitting": ("PDF splitting and tables: speed on the real papers, design tables read into graphs",
+                      lambda: splitting.report(splitting.run(realdata), args.out)),
     }
     sections = []
     for name, (what, make) in runs.items():

@@ -183,17 +183,24 @@ def _assemble(name: str, rows: list[_Row], table: Table, notes: list[str]) -> Ta
     return TableDesign(name, graph, notes)
 
 
+def _row(r: int, text: str, notes: list[str]) -> _Row | None:
+    """Row ``r``'s layer from ``text``; an unreadable (non-empty) cell becomes a note."""
+    if not text:
+        return None
+    layer = read_layer(text)
+    if layer is None:
+        notes.append(f"row {r + 1}: {text[:60]!r} is not a layer in the catalog; left out")
+        return None
+    return _Row(r, layer, dict(layer.params), where=f"row {r + 1}")
+
+
 def _rows_of_column(grid: list[list[str]], col: int, start: int, notes: list[str]) -> list[_Row]:
     rows: list[_Row] = []
     for r in range(start, len(grid)):
         text = grid[r][col].strip()
-        if not text:
-            continue
-        layer = read_layer(text)
-        if layer is None:
-            notes.append(f"row {r + 1}: {text[:60]!r} is not a layer in the catalog; left out")
-            continue
-        rows.append(_Row(r, layer, dict(layer.params), where=f"row {r + 1}"))
+        row = _row(r, text, notes)
+        if row is not None:
+            rows.append(row)
     return rows
 
 
@@ -207,13 +214,9 @@ def _single(grid: list[list[str]], type_col: int, start: int, roles: dict[int, s
         if count is not None and not others:
             pending.append((count, len(rows) - 1))
             continue
-        if not text:
+        row = _row(r, text, notes)
+        if row is None:
             continue
-        layer = read_layer(text)
-        if layer is None:
-            notes.append(f"row {r + 1}: {text[:60]!r} is not a layer in the catalog; left out")
-            continue
-        row = _Row(r, layer, dict(layer.params), where=f"row {r + 1}")
         for col, role in roles.items():
             if col != type_col and grid[r][col].strip():
                 _apply(row, role, grid[r][col])

@@ -37,12 +37,8 @@ def run(realdata: Path | None) -> dict:
             papers.append({"paper": pdf.name, "error": exc.code})
             continue
         seconds = time.perf_counter() - started
-        kinds = [classify(t) for t in result.tables]
-        papers.append({"paper": pdf.name, "negative": pdf.parent.name == "negatives", "pages": result.meta.pages,
-                       "seconds": seconds, "figures": len(result.figures), "tables": len(result.tables),
-                       "design_tables": [t.label for t, k in zip(result.tables, kinds, strict=True) if k.design],
-                       "table_seconds": 0.0})
         tables_started = time.perf_counter()
+        kinds = [classify(t) for t in result.tables]
         for table, kind in zip(result.tables, kinds, strict=True):
             designs = read_table(table, kind)
             if pdf.name in NAMED and (table.label == NAMED[pdf.name] or kind.design):
@@ -51,7 +47,10 @@ def run(realdata: Path | None) -> dict:
                      "ops": dict(Counter(n.op for n in d.graph.nodes)) if d.graph is not None else {},
                      "params": infer(d.graph).total_params if d.graph is not None and not d.error else None,
                      "notes": d.notes, "error": d.error} for d in designs)
-        papers[-1]["table_seconds"] = time.perf_counter() - tables_started
+        papers.append({"paper": pdf.name, "negative": pdf.parent.name == "negatives", "pages": result.meta.pages,
+                       "seconds": seconds, "figures": len(result.figures), "tables": len(result.tables),
+                       "design_tables": [t.label for t, k in zip(result.tables, kinds, strict=True) if k.design],
+                       "table_seconds": time.perf_counter() - tables_started})
     return {"papers": papers, "named": named}
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pytest
 from dlp2c.common.errors import Dlp2cError
-from dlp2c.splitter import sample
+from dlp2c.splitter import isolate, sample
+from dlp2c.splitter.document import check_file
 from dlp2c.splitter.isolate import split_isolated
 from dlp2c.splitter.limits import Limits, SplitError
 from dlp2c.splitter.split import Split, split
@@ -75,12 +76,31 @@ def test_isolated_split_matches_in_process(good: Path, tmp_path: Path) -> None:
     assert (tmp_path / "manifest.json").is_file()
 
 
-def test_isolated_split_reports_a_child_error(tmp_path: Path) -> None:
-    path = tmp_path / "broken.pdf"
-    path.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF")
+def test_isolated_split_brings_back_the_childs_error(good: Path, tmp_path: Path) -> None:
+    # A mutation that passes the parent's pdfium checks and fails only in the child's parsing.
+    rng = random.Random(7)
+    data = good.read_bytes()
+    for k in range(300):
+        path = tmp_path / f"m{k}.pdf"
+        path.write_bytes(_mutate(data, rng))
+        try:
+            check_file(path, Limits())
+            split(path)
+        except SplitError as exc:
+            if exc.code == "corrupt" and "could not be parsed" in exc.message:
+                break
+    else:
+        pytest.fail("no mutation failed in parsing only")
     with pytest.raises(SplitError) as caught:
         split_isolated(path)
-    assert caught.value.code in {"corrupt", "empty"}
+    assert caught.value.code == "corrupt" and "could not be parsed" in caught.value.message
+
+
+def test_isolated_split_is_killed_when_its_time_is_up(good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(isolate, "STARTUP_SECONDS", 0.0)
+    with pytest.raises(SplitError) as caught:
+        split_isolated(good, limits=Limits(seconds_per_page=0.0))  # no time at all: the child is killed
+    assert caught.value.code == "timeout"
 
 
 def _mutate(data: bytes, rng: random.Random) -> bytes:

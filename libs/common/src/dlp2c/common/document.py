@@ -31,6 +31,12 @@ class Box:
         return Box(min(self.x0, other.x0), min(self.top, other.top), max(self.x1, other.x1),
                    max(self.bottom, other.bottom))
 
+    @classmethod
+    def enclosing(cls, boxes: list[Box]) -> Box:
+        """The smallest box holding every one of ``boxes`` (at least one)."""
+        return cls(min(b.x0 for b in boxes), min(b.top for b in boxes), max(b.x1 for b in boxes),
+                   max(b.bottom for b in boxes))
+
     def to_json(self) -> list[float]:
         return [round(self.x0, 2), round(self.top, 2), round(self.x1, 2), round(self.bottom, 2)]
 
@@ -75,7 +81,6 @@ class Table:
     n_rows: int
     n_cols: int
     cells: list[Cell] = field(default_factory=list)
-    method: str = "words"  # how the grid was found: words (text positions) or lattice (ruling lines)
 
     def grid(self) -> list[list[str]]:
         """Rows of texts; a merged cell's text appears in every column it spans."""
@@ -87,14 +92,13 @@ class Table:
 
     def to_json(self) -> dict[str, Any]:
         return {"label": self.label, "caption": self.caption, "page": self.page, "box": self.box.to_json(),
-                "n_rows": self.n_rows, "n_cols": self.n_cols, "method": self.method,
+                "n_rows": self.n_rows, "n_cols": self.n_cols,
                 "cells": [c.to_json() for c in self.cells]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Table:
         return cls(str(data["label"]), str(data["caption"]), int(data["page"]), Box.from_json(data["box"]),
-                   int(data["n_rows"]), int(data["n_cols"]), [Cell.from_json(c) for c in data.get("cells", [])],
-                   str(data.get("method", "words")))
+                   int(data["n_rows"]), int(data["n_cols"]), [Cell.from_json(c) for c in data.get("cells", [])])
 
 
 @dataclass

@@ -52,28 +52,28 @@ def split_isolated(path: Path | str, out: Path | str | None = None, limits: Limi
     deadline = time.monotonic() + budget
     answer = None
     try:
-        while time.monotonic() < deadline:
+        while answer is None and time.monotonic() < deadline:
             try:
-                answer = answers.get(timeout=0.25)
-                break
+                answer = answers.get(timeout=min(0.25, max(0.01, deadline - time.monotonic())))
             except queue.Empty:
                 if not child.is_alive():
                     try:
                         answer = answers.get(timeout=1.0)
                     except queue.Empty:
-                        answer = None
-                    break
+                        break
     finally:
+        timed_out = answer is None and child.is_alive()
+        if timed_out:
+            child.kill()
         child.join(timeout=5)
         if child.is_alive():
             child.kill()
             child.join()
-    if answer is None:
-        if child.exitcode not in (None, 0):
-            raise SplitError(f"the splitter stopped (exit code {child.exitcode}) on this PDF", str(path),
-                             code="crashed")
+    if timed_out:
         raise SplitError(f"splitting took longer than {budget:.0f} s ({limits.seconds_per_page:.0f} s per page)",
                          str(path), code="timeout")
+    if answer is None:
+        raise SplitError(f"the splitter stopped (exit code {child.exitcode}) on this PDF", str(path), code="crashed")
     if "error" in answer:
         error = answer["error"]
         raise SplitError(error["message"], error.get("where", str(path)), error.get("hint", ""), code=error["code"])

@@ -10,7 +10,7 @@ shorter, or use another size.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from dlp2c.common.document import Box
@@ -23,7 +23,6 @@ class Phrase:
     text: str
     box: Box
     size: float
-    words: list[dict[str, Any]] = field(default_factory=list)
     body: bool = False
 
     @property
@@ -42,7 +41,6 @@ class PageLayout:
     column_width: float
     text_left: float
     text_right: float
-    text_top: float
     two_columns: bool
 
     def column_of(self, box: Box) -> tuple[float, float]:
@@ -50,8 +48,7 @@ class PageLayout:
         gutter = (self.text_left + self.text_right) / 2
         if not self.two_columns or box.width > self.column_width * 1.2 or box.x0 < gutter - 8 < gutter + 8 < box.x1:
             return self.text_left, self.text_right  # a caption across the gutter belongs to a full-width float
-        center = (box.x0 + box.x1) / 2
-        if center < (self.text_left + self.text_right) / 2:
+        if (box.x0 + box.x1) / 2 < gutter:
             return self.text_left, self.text_left + self.column_width
         return self.text_right - self.column_width, self.text_right
 
@@ -84,10 +81,9 @@ def _phrases(words: list[dict[str, Any]]) -> list[Phrase]:
 
 
 def _phrase(words: list[dict[str, Any]]) -> Phrase:
-    box = Box(min(w["x0"] for w in words), min(w["top"] for w in words), max(w["x1"] for w in words),
-              max(w["bottom"] for w in words))
+    box = Box.enclosing([Box(w["x0"], w["top"], w["x1"], w["bottom"]) for w in words])
     size = statistics.median(float(w.get("size") or (w["bottom"] - w["top"])) for w in words)
-    return Phrase(" ".join(w["text"] for w in words), box, size, words)
+    return Phrase(" ".join(w["text"] for w in words), box, size)
 
 
 def _mark_body(phrases: list[Phrase], body_size: float, column_width: float, text_left: float,
@@ -129,9 +125,8 @@ def page_layout(page: Any, number: int) -> PageLayout:
         column_width = statistics.median(p.box.width for p in long)
         text_left = min(p.box.x0 for p in long)
         text_right = max(p.box.x1 for p in long)
-        text_top = min(p.box.top for p in long)
     else:
-        column_width, text_left, text_right, text_top = width * 0.75, width * 0.125, width * 0.875, height * 0.08
+        column_width, text_left, text_right = width * 0.75, width * 0.125, width * 0.875
     two_columns = column_width < 0.6 * (text_right - text_left)
     _mark_body(phrases, body_size, column_width, text_left, text_right, two_columns)
     page_area = width * height
@@ -145,4 +140,4 @@ def page_layout(page: Any, number: int) -> PageLayout:
                 continue
             graphics.append((kind, box))
     return PageLayout(number, width, height, phrases, graphics, body_size, column_width, text_left, text_right,
-                      text_top, two_columns)
+                      two_columns)

@@ -20,7 +20,6 @@ class Region:
     box: Box
     kind: str  # raster | vector | mixed | text
     phrases: list[Phrase]
-    side: str  # above | below
 
 
 def _overlaps(a: Box, left: float, right: float) -> bool:
@@ -59,10 +58,7 @@ def _candidate(caption: Caption, layout: PageLayout, others: list[Caption], side
                and not any(_within(p.box, c.box) for c in others)]
     if not graphics and not phrases:
         return None
-    boxes = [b for _, b in graphics] + [p.box for p in phrases]
-    box = boxes[0]
-    for b in boxes[1:]:
-        box = box.union(b)
+    box = Box.enclosing([b for _, b in graphics] + [p.box for p in phrases])
     # Drawn objects stay whole; keep the region inside the band between caption and body text.
     box = Box(box.x0, max(box.top, top), box.x1, min(box.bottom, bottom))
     area = max(1.0, box.width * box.height)
@@ -75,7 +71,7 @@ def _candidate(caption: Caption, layout: PageLayout, others: list[Caption], side
         kind = "mixed"
     else:
         kind = "vector"
-    return Region(box, kind, phrases, side)
+    return Region(box, kind, phrases)
 
 
 def candidates(caption: Caption, layout: PageLayout, captions: list[Caption]) -> tuple[Region | None, Region | None]:

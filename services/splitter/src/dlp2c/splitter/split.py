@@ -15,7 +15,6 @@ import csv
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,8 +136,7 @@ def _place(found: list[tuple[PageLayout, Caption, Region | None, Region | None, 
         result.figures.append(figure)
 
 
-def split(path: Path | str, out: Path | str | None = None, limits: Limits | None = None,
-          progress: Callable[[int, int], None] | None = None) -> Split:
+def split(path: Path | str, out: Path | str | None = None, limits: Limits | None = None) -> Split:
     """Split the PDF at ``path``; with ``out``, write the crops, tables and manifest there."""
     limits = limits or Limits()
     path = Path(path)
@@ -171,8 +169,6 @@ def split(path: Path | str, out: Path | str | None = None, limits: Limits | None
                 if spent > limits.seconds_per_page:
                     result.errors.append({"page": index + 1, "code": "slow_page",
                                           "message": f"page took {spent:.1f} s (limit {limits.seconds_per_page} s)"})
-                if progress is not None:
-                    progress(index + 1, pages)
         _place(found, result, pdf, out_dir, limits)
         result.meta = metadata(path, first, pdf, pages)
     except SplitError:

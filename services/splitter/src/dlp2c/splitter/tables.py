@@ -70,9 +70,6 @@ def table_from_phrases(phrases: list[Phrase], label: str, caption: str, page: in
             if abs(row[0].center_x - middle) <= 0.08 * (columns[-1][1] - columns[0][0]) and not one_column:
                 groups = {(0, len(columns) - 1): row}
         for (first, last), members in sorted(groups.items()):
-            cell_box = members[0].box
-            for m in members[1:]:
-                cell_box = cell_box.union(m.box)
             text = " ".join(m.text for m in members)
-            cells.append(Cell(r, first, text, cell_box, last if last != first else -1))
+            cells.append(Cell(r, first, text, Box.enclosing([m.box for m in members]), last if last != first else -1))
     return Table(label, caption, page, box, len(rows), len(columns), cells)

@@ -47,10 +47,6 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def _vocabulary(words: list[str]) -> Counter[str]:
-    return Counter(words)
-
-
 def _design_vocabulary() -> Counter[str]:
     words = list(HEADER_WORDS)
     for spec in CATALOG:
@@ -60,7 +56,7 @@ def _design_vocabulary() -> Counter[str]:
 
 
 DESIGN = _design_vocabulary()
-RESULTS = _vocabulary(RESULT_WORDS)
+RESULTS = Counter(RESULT_WORDS)
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:

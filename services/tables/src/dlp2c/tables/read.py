@@ -141,6 +141,7 @@ def _assemble(name: str, rows: list[_Row], table: Table, notes: list[str]) -> Ta
     prev = graph.add("Input", {"shape": list(shape)}, id="input")
     rank = 3
     padded = False
+    made: list[tuple[_Row, str]] = []  # each row with the last node it made, for the size check below
     for row in rows:
         op = row.layer.op
         if op == "Input":
@@ -162,6 +163,7 @@ def _assemble(name: str, rows: list[_Row], table: Table, notes: list[str]) -> Ta
                 return TableDesign(name, None, notes, f"{row.where}: {exc}")
             if k == 0 and row.layer.repeat > 1:
                 notes.append(f"{row.where}: repeated {row.layer.repeat} times")
+        made.append((row, prev))
         if op in FLAT:
             rank = 1
     if padded:
@@ -170,16 +172,14 @@ def _assemble(name: str, rows: list[_Row], table: Table, notes: list[str]) -> Ta
         inference = infer(graph)
     except Dlp2cError as exc:
         return TableDesign(name, graph, notes, str(exc))
-    for row in rows:
-        if row.output is None or row.layer.op == "Input":
+    for row, node_id in made:
+        said = row.output
+        if said is None or len(said) != 3 or row.layer.op in FLAT:
             continue
-        ids = [n.id for n in graph.nodes if n.id.endswith(f"_{row.index}") or f"_{row.index}_" in n.id]
-        if ids:
-            got = inference.output(ids[0]).shape
-            said = row.output
-            if len(said) == 3 and tuple(got) != said and row.layer.op not in FLAT:
-                notes.append(f"{row.where}: the table's size {'x'.join(map(str, said))} is the layer's input "
-                             f"or output; shape inference gives {got}")
+        got = inference.output(node_id).shape
+        if tuple(got) != said:
+            notes.append(f"{row.where}: the table gives the output as {'x'.join(map(str, said))}; "
+                         f"shape inference gives {got}")
     return TableDesign(name, graph, notes)
 
 

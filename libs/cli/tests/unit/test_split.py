@@ -73,3 +73,50 @@ def test_mobilenet_body_table(realdata: Path, tmp_path: Path) -> None:
     assert infer(graph).outputs()[0].output.shape == (1000,)
     # The table's last "Conv dw / s2" contradicts its own sizes (7x7 in, 7x7 out): flagged, not followed.
     assert any("stride 2 disagrees" in note for note in design["notes"])
+
+
+@pytest.mark.realdata
+def test_shufflenet_table_one_design_per_group_count(realdata: Path, tmp_path: Path) -> None:
+    pdf = realdata / "papers" / "ShuffleNet An Extremely Efficient Convolutional Neural Network for Mobile Devices.pdf"
+    manifest = _split(pdf, tmp_path)
+    table = next(t for t in manifest["tables"] if t["label"] == "Table 1")
+    assert [d["name"] for d in table["designs"]] == [f"Table 1 g = {g}" for g in (1, 2, 3, 4, 8)]
+    for design in table["designs"]:
+        graph = _graph(tmp_path, design)
+        assert [n.op for n in graph.nodes] == ["Input", "Conv2D", "MaxPooling2D", "GlobalAveragePooling2D", "Dense"]
+        conv = graph.nodes[1]
+        assert conv.params["filters"] == 24 and conv.params["strides"] == 2
+        assert infer(graph).output(graph.nodes[2].id).shape == (56, 56, 24)  # as the table prints
+        # The ShuffleNet units are drawn in the paper's Figure 2, not in the table: reported, not invented.
+        assert design["left_out"] == ["Stage2", "Stage3", "Stage4", "Complexity"]
+
+
+@pytest.mark.realdata
+def test_yolov3_darknet53_table(realdata: Path, tmp_path: Path) -> None:
+    manifest = _split(realdata / "papers" / "YOLOv3 An Incremental Improvement.pdf", tmp_path)
+    table = next(t for t in manifest["tables"] if t["label"] == "Table 1")
+    [design] = table["designs"]
+    graph = _graph(tmp_path, design)
+    ops = Counter(n.op for n in graph.nodes)
+    assert ops["Conv2D"] == 52 and ops["Dense"] == 1 and ops["Add"] == 1 + 2 + 8 + 8 + 4  # Darknet-53
+    info = infer(graph)
+    assert graph.nodes[0].params["shape"] == [256, 256, 3]
+    assert info.output(next(n.id for n in reversed(graph.nodes) if n.op == "Add")).shape == (8, 8, 1024)
+    assert not design["left_out"] and not any("disagrees" in note for note in design["notes"])
+
+
+@pytest.mark.realdata
+def test_prelu_paper_tables(realdata: Path, tmp_path: Path) -> None:
+    manifest = _split(realdata / "papers" / "1502.01852v1.pdf", tmp_path)
+    tables = {t["label"]: t for t in manifest["tables"]}
+    assert [label for label, t in tables.items() if t["kind"]["design"]] == ["Table 1", "Table 3"]
+    [small] = tables["Table 1"]["designs"]  # names beside specs: the "small but deep 14-layer model"
+    graph = _graph(tmp_path, small)
+    ops = Counter(n.op for n in graph.nodes)
+    assert ops["Conv2D"] + ops["Dense"] == 14 and ops["MaxPooling2D"] == 2
+    assert small["left_out"] == ["spp"]  # spatial pyramid pooling is not in the catalog
+    large = {d["name"]: _graph(tmp_path, d) for d in tables["Table 3"]["designs"]}
+    assert list(large) == ["Table 3 VGG-19 [25]", "Table 3 model A", "Table 3 model B", "Table 3 model C"]
+    assert infer(large["Table 3 VGG-19 [25]"]).total_params == 143_667_240  # VGG-19
+    depth = {name: sum(n.op in ("Conv2D", "Dense") for n in g.nodes) for name, g in large.items()}
+    assert depth == {"Table 3 VGG-19 [25]": 19, "Table 3 model A": 19, "Table 3 model B": 22, "Table 3 model C": 22}

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from dlp2c.tables.cells import dims, read_layer, repeat_of
+from dlp2c.tables.cells import dims, read_layer, read_spec, repeat_of
 
 
 @pytest.mark.parametrize(("text", "op", "params"), [
@@ -41,3 +41,29 @@ def test_numbers() -> None:
     assert dims("3 × 3 × 32 dw") == [3, 3, 32]
     assert dims("none") == []
     assert repeat_of("5×") == 5 and repeat_of("x3") == 3 and repeat_of("5× Conv") is None
+
+
+@pytest.mark.parametrize(("text", "op"), [
+    ("Conv1", "Conv2D"), ("fc6", "Dense"), ("pool5", "MaxPooling2D"), ("conv2_x", "Conv2D"), ("conv4_3", "Conv2D"),
+    ("conv2 1", "Conv2D"), ("Conv1D", "Conv1D"), ("Connected", "Dense"), ("Residual", "Add"),
+])
+def test_indexed_names_are_not_parameters(text: str, op: str) -> None:
+    layer = read_layer(text)
+    assert layer is not None and layer.op == op and layer.params == {}
+
+
+def test_header_words_are_not_layers() -> None:
+    assert read_layer("Repeat") is None and read_layer("Output") is None
+
+
+@pytest.mark.parametrize(("op", "text", "params"), [
+    ("Conv2D", "7×7, 64, /2", {"kernel_size": 7, "filters": 64, "strides": 2}),
+    ("MaxPooling2D", "3×3, /3", {"pool_size": 3, "strides": 3}),
+    ("Conv2D", "3x5, 32", {"kernel_size": [3, 5], "filters": 32}),
+    ("Dense", "4096", {"units": 4096}),
+    ("MaxPooling2D", "{6,3,2,1}", None),
+    ("Dense", "0.681", None),
+    ("MaxPooling2D", "64", None),
+])
+def test_specs_beside_a_name(op: str, text: str, params: dict | None) -> None:
+    assert read_spec(op, text) == params

@@ -90,3 +90,90 @@ def test_unknown_cells_are_reported_not_invented() -> None:
     assert any("'spp, {7, 3, 2, 1}' is not a layer" in n for n in design.notes)
     assert any("no input size" in n for n in design.notes)
     assert [n.op for n in design.graph.nodes] == ["Input", "Conv2D", "Conv2D", "Flatten", "Dense"]
+
+
+def test_residual_blocks_repeat_and_sum_their_input() -> None:
+    """Darknet-53's form: `Residual` rows sum a block with its input; `2x` beside the block repeats it."""
+    rows = [
+        ["", "Type", "Filters", "Size", "Output"],
+        ["", "Convolutional", "8", "3 × 3", "32 × 32"],
+        ["", "Convolutional", "16", "3 × 3 / 2", "16 × 16"],
+        ["", "Convolutional", "8", "1 × 1", ""],
+        ["2×", "Convolutional", "16", "3 × 3", ""],
+        ["", "Residual", "", "", "16 × 16"],
+        ["", "Avgpool", "", "Global", ""],
+        ["", "Connected", "", "10", ""],
+        ["", "Softmax", "", "", ""],
+    ]
+    (design,) = read_table(_table(rows, "Table 1. A small Darknet."))
+    assert not design.error
+    ops = Counter(n.op for n in design.graph.nodes)
+    assert ops == {"Input": 1, "Conv2D": 6, "Add": 2, "GlobalAveragePooling2D": 1, "Dense": 1, "Softmax": 1}
+    assert design.graph.nodes[0].params["shape"] == [32, 32, 3]  # from the first row's output and stride
+    adds = [n for n in design.graph.nodes if n.op == "Add"]
+    down = next(n for n in design.graph.nodes if n.params.get("strides") == 2)
+    sources = design.graph.inputs_of()
+    assert down.id in sources[adds[0].id] and adds[0].id in sources[adds[1].id]
+    block = 16 * 8 + 8 + 8 * 9 * 16 + 16
+    assert infer(design.graph).total_params == (3 * 9 * 8 + 8) + (8 * 9 * 16 + 16) + 2 * block + (16 * 10 + 10)
+    assert any("repeated 2 times" in n for n in design.notes)
+
+
+def test_names_beside_their_specs() -> None:
+    """PReLU's Table 1: a column of layer names (`conv2 1`, `fc 1`) and one of filter sizes and numbers."""
+    rows = [
+        ["", "layer", "coefficients"],
+        ["conv1", "7×7, 16, /2", "0.681"],
+        ["pool1", "3×3, /3", ""],
+        ["conv2 1", "2×2, 32", "0.103"],
+        ["conv2 2", "2×2, 32", "0.099"],
+        ["fc 1", "64", "0.063"],
+        ["fc 2", "10", ""],
+    ]
+    (design,) = read_table(_table(rows, "Table 1. A small model. The filter size and filter number of each layer."))
+    assert not design.error
+    convs = [n for n in design.graph.nodes if n.op == "Conv2D"]
+    assert [(n.params["kernel_size"], n.params["filters"]) for n in convs] == [(7, 16), (2, 32), (2, 32)]
+    assert convs[0].params["strides"] == 2
+    pool = next(n for n in design.graph.nodes if n.op == "MaxPooling2D")
+    assert pool.params["pool_size"] == 3 and pool.params["strides"] == 3
+    assert [n.params["units"] for n in design.graph.nodes if n.op == "Dense"] == [64, 10]
+
+
+def test_one_parameter_per_configuration() -> None:
+    """ShuffleNet's form: one output-channel column per group count, `Stage` rows the catalog lacks."""
+    rows = [
+        ["Layer", "Output size", "KSize", "Stride", "Output channels", "Output channels"],
+        ["", "", "", "", "g = 1", "g = 2"],
+        ["Image", "64 × 64", "", "", "3", "3"],
+        ["Conv1", "32 × 32", "3 × 3", "2", "24", "32"],
+        ["MaxPool", "16 × 16", "3 × 3", "2", "", ""],
+        ["Stage2", "8 × 8", "", "2", "144", "200"],
+        ["GlobalPool", "1 × 1", "8 × 8", "", "", ""],
+        ["FC", "", "", "", "10", "10"],
+    ]
+    designs = read_table(_table(rows, "Table 1. Network architecture: layer, output size, stride, channels."))
+    assert [d.name for d in designs] == ["Table 1 g = 1", "Table 1 g = 2"]
+    assert [next(n for n in d.graph.nodes if n.op == "Conv2D").params["filters"] for d in designs] == [24, 32]
+    for design in designs:
+        assert not design.error
+        assert design.graph.nodes[0].params["shape"] == [64, 64, 3]
+        pool = next(n for n in design.graph.nodes if n.op == "MaxPooling2D")
+        assert pool.params["padding"] == "same"  # 32 -> 16 through a 3x3 window at stride 2
+        assert design.left_out == ["Stage2"]
+
+
+def test_configurations_with_names_in_their_own_column() -> None:
+    """PReLU's Table 3: `fc 1` named in the first column, its width merged across the configurations."""
+    rows = [
+        ["input size", "A", "B"],
+        ["", "3×3, 64", "3×3, 64"],
+        ["32", "3×3, 64", "3×3, 64"],
+        ["", "2×2 maxpool, /2", "2×2 maxpool, /2"],
+        ["16", "", "3×3, 128"],
+        ["fc 1", "100", "100"],
+        ["fc 2", "10", "10"],
+    ]
+    designs = read_table(_table(rows, "Table 3. Architectures of models."))
+    assert [Counter(n.op for n in d.graph.nodes)["Conv2D"] for d in designs] == [2, 3]
+    assert all([n.params["units"] for n in d.graph.nodes if n.op == "Dense"] == [100, 10] for d in designs)

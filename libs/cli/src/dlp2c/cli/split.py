@@ -56,7 +56,8 @@ def split(paper: Path, output: Path, dpi: int, max_pages: int, seconds_per_page:
         entry["kind"] = kind.to_json()
         entry["designs"] = []
         for number, design in enumerate(read_table(table, kind)):
-            record = {"name": design.name, "notes": design.notes, "error": design.error, "graph": ""}
+            record = {"name": design.name, "notes": design.notes, "error": design.error, "left_out": design.left_out,
+                      "graph": ""}
             if design.graph is not None and not design.error:
                 designs_dir.mkdir(parents=True, exist_ok=True)
                 suffix = design.name[len(table.label):].strip() or str(number + 1)

@@ -10,7 +10,7 @@ shorter, or use another size.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dlp2c.common.document import Box
@@ -24,6 +24,7 @@ class Phrase:
     box: Box
     size: float
     body: bool = False
+    words: list[tuple[str, Box]] = field(default_factory=list)  # for tables, which split cells at narrower gaps
 
     @property
     def center_x(self) -> float:
@@ -83,7 +84,8 @@ def _phrases(words: list[dict[str, Any]]) -> list[Phrase]:
 def _phrase(words: list[dict[str, Any]]) -> Phrase:
     box = Box.enclosing([Box(w["x0"], w["top"], w["x1"], w["bottom"]) for w in words])
     size = statistics.median(float(w.get("size") or (w["bottom"] - w["top"])) for w in words)
-    return Phrase(" ".join(w["text"] for w in words), box, size)
+    return Phrase(" ".join(w["text"] for w in words), box, size, False,
+                  [(w["text"], Box(w["x0"], w["top"], w["x1"], w["bottom"])) for w in words])
 
 
 def _mark_body(phrases: list[Phrase], body_size: float, column_width: float, text_left: float,

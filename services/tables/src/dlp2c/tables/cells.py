@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dlp2c.common.catalog.notation import read_notation
-from dlp2c.common.catalog.registry import CATALOG
+from dlp2c.common.catalog.registry import CATALOG, AliasMatch
 
 TIMES = "x\u00d7*"
 DIMS = re.compile(rf"\d+(?:\s*[{TIMES}]\s*\d+)+")
@@ -19,6 +19,12 @@ REPEAT = re.compile(rf"^\s*(?:(?P<a>\d+)\s*[{TIMES}]|[{TIMES}]\s*(?P<b>\d+))\s*$
 LEADING_REPEAT = re.compile(rf"^\s*(?P<n>\d+)\s*[{TIMES}]\s+(?=\D)")
 STRIDE_SUFFIX = re.compile(r"\s*/\s*s?(?P<s>\d+)\s*$", re.IGNORECASE)
 INPUT = re.compile(r"^(?:input|image|data)\b(?P<rest>.*)$", re.IGNORECASE)
+# A layer's name with its index (`Conv1`, `fc6`, `pool5`, `conv2_x`, `conv4_3`, PReLU's `conv2 1`): the index
+# is not part of the op.
+INDEXED = re.compile(r"^(?P<name>[A-Za-z][A-Za-z ]*?)[ _-]?\d{1,2}(?:[ _-](?:\d{1,2}|x))?$")
+# Header words that happen to be aliases of an op (`Repeat` is Keras's RepeatVector): in a table they
+# name a column, never a layer.
+HEADERS = {"repeat", "repeats", "times", "output", "input", "size", "shape", "stride", "kernel"}
 # Ops a table row may name that carry no layer of their own in our graphs (the rows are kept as notes).
 NOT_LAYERS = {"Input"}
 
@@ -30,6 +36,33 @@ class LayerCell:
     repeat: int = 1
     shape: tuple[int, ...] | None = None  # an Input's (H, W, C)
     text: str = ""
+
+
+# A layer's parameters without its name, beside a column of names (PReLU's `7x7, 64, /2`, `3x3, /3`, `4096`).
+SPEC = re.compile(rf"^(?:(?P<k>\d+)\s*[{TIMES}]\s*(?P<k2>\d+))?\s*,?\s*(?P<n>\d+)?\s*(?:,?\s*/\s*s?(?P<s>\d+))?$")
+KERNEL_OPS = {"Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose"}
+POOL_OPS = {"MaxPooling2D", "AveragePooling2D"}
+
+
+def read_spec(op: str, text: str) -> dict[str, Any] | None:
+    """The parameters ``text`` gives a layer of type ``op``; None when it is not such a spec."""
+    m = SPEC.match(" ".join(text.split()))
+    if not m or not any(m.group(g) for g in ("k", "n", "s")):
+        return None
+    params: dict[str, Any] = {}
+    k, n, s = m.group("k"), m.group("n"), m.group("s")
+    if op in KERNEL_OPS | POOL_OPS and k:
+        size = int(k) if k == m.group("k2") else [int(k), int(m.group("k2"))]
+        params["pool_size" if op in POOL_OPS else "kernel_size"] = size
+    if n and op == "Dense" and not k and not s:
+        params["units"] = int(n)
+    elif n and op in KERNEL_OPS - {"DepthwiseConv2D"}:
+        params["filters"] = int(n)
+    elif n:
+        return None  # a number this op has no place for
+    if s and op in KERNEL_OPS | POOL_OPS:
+        params["strides"] = int(s)
+    return params or None
 
 
 def dims(text: str) -> list[int]:
@@ -62,6 +95,18 @@ def _input(text: str) -> LayerCell | None:
     return LayerCell("Input", {}, 1, tuple(shape) if len(shape) == 3 else None, text)
 
 
+def _lookup(name: str) -> AliasMatch | None:
+    match = CATALOG.lookup(name, cutoff=0.86)
+    if match is not None and match.score == 1.0:
+        return match
+    indexed = INDEXED.match(name)
+    if indexed:  # `Conv1` is conv layer 1, not a near miss of `Conv1D`
+        bare = CATALOG.lookup(indexed.group("name"), cutoff=1.0)
+        if bare is not None:
+            return bare
+    return match
+
+
 def read_layer(text: str) -> LayerCell | None:
     """The layer a cell names (``conv3-64``, ``Conv dw / s2``, ``5x Conv / s1``, ``2x2 maxpool, /2``)."""
     cleaned = " ".join(text.replace("\u2212", "-").split())
@@ -85,9 +130,9 @@ def read_layer(text: str) -> LayerCell | None:
     if stride and not re.search(r",\s*/\s*\d+\s*$", cleaned):
         params["strides"] = int(stride.group("s"))
         cleaned = cleaned[:stride.start()]
-    if re.fullmatch(r"[\d\s.,%x\u00d7*/()-]+", cleaned):
+    if re.fullmatch(r"[\d\s.,%x\u00d7*/()-]+", cleaned) or cleaned.lower() in HEADERS:
         return None
-    match = CATALOG.lookup(cleaned, cutoff=0.86)
+    match = _lookup(cleaned)
     if match is None:
         return None
     takes = {p.name for p in CATALOG.get(match.op).params}

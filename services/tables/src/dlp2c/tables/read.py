@@ -22,7 +22,7 @@ from dlp2c.common.document import Table
 from dlp2c.common.errors import Dlp2cError
 from dlp2c.common.graph import Graph, Provenance
 from dlp2c.common.inference import infer
-from dlp2c.tables.cells import LayerCell, dims, read_layer, repeat_of
+from dlp2c.tables.cells import INDEXED, STRIDE_SUFFIX, LayerCell, dims, read_layer, read_spec, repeat_of
 from dlp2c.tables.kind import TableKind, classify
 
 DEFAULT_INPUT = (224, 224, 3)
@@ -36,6 +36,10 @@ ROLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((role, re.compile(p, re.I
     ("kernel", r"filter ?shape|kernel|ksize|filt\.? ?dim|support|patch|\bsize\b"),
     ("type", r"type|layer|operation|\bname\b|stage|module|block"),
 ))
+LEFT_OUT_SAYS = " is not a layer in the catalog; left out"
+LEFT_OUT = re.compile(r"^row \d+: '(?P<text>.*)'" + re.escape(LEFT_OUT_SAYS) + "$")
+# `g = 1`, `g = 2`, ... under one header: the same parameter for each configuration (ShuffleNet's groups).
+CONFIG = re.compile(r"^\s*(?P<var>[A-Za-z][\w.-]*)\s*=\s*(?P<val>[\w.]+)\s*$")
 CONV = {"Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose"}
 POOL = {"MaxPooling2D", "AveragePooling2D"}
 FLAT = {"Dense", "Flatten", "GlobalAveragePooling2D", "GlobalMaxPooling2D"}
@@ -48,9 +52,14 @@ class TableDesign:
     notes: list[str] = field(default_factory=list)
     error: str = ""
 
+    @property
+    def left_out(self) -> list[str]:
+        """The cells naming something the catalog lacks (ShuffleNet's `Stage2`): what the graph is missing."""
+        return [m.group("text") for n in self.notes if (m := LEFT_OUT.match(n))]
+
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "graph": self.graph.to_json() if self.graph is not None else None,
-                "notes": self.notes, "error": self.error}
+                "notes": self.notes, "error": self.error, "left_out": self.left_out}
 
 
 @dataclass
@@ -61,6 +70,7 @@ class _Row:
     output: tuple[int, ...] | None = None
     input: tuple[int, ...] | None = None
     where: str = ""
+    notes: list[str] = field(default_factory=list)
 
 
 def _roles(header: list[str]) -> dict[int, str]:
@@ -77,9 +87,22 @@ def _apply(row: _Row, role: str, text: str) -> None:
     op = row.layer.op
     numbers = dims(text)
     single = [int(v) for v in re.findall(r"\d+", text)]
-    if role == "kernel":
-        if op == "Dense" and len(numbers) == 2:
+    if role == "spec":
+        params = read_spec(op, text)
+        if params is None:
+            row.notes.append(f"{row.where}: {text.strip()[:40]!r} gives no parameters a {op} takes; left out")
+        else:
+            row.params.update(params)
+    elif role == "kernel":
+        stride = STRIDE_SUFFIX.search(text)
+        if stride and (op in CONV or op in POOL):
+            row.params["strides"] = int(stride.group("s"))
+        if op in POOL and re.search(r"\bglobal\b", text, re.IGNORECASE):
+            row.layer.op = f"Global{op}"  # `Avgpool` with the size `Global`
+        elif op == "Dense" and len(numbers) == 2:
             row.params["units"] = numbers[1]
+        elif op == "Dense" and len(single) == 1:
+            row.params["units"] = single[0]
         elif op in CONV and numbers:
             row.params["kernel_size"] = numbers[:2] if len(numbers) >= 2 else numbers[0]
             if len(numbers) == 4 and op != "DepthwiseConv2D":
@@ -89,7 +112,9 @@ def _apply(row: _Row, role: str, text: str) -> None:
         elif op in CONV and single:
             row.params["kernel_size"] = single[0]
     elif role == "filters" and len(single) == 1:
-        if op == "Dense":
+        if op == "Input":
+            row.params["channels"] = single[0]
+        elif op == "Dense":
             row.params["units"] = single[0]
         elif op in CONV - {"DepthwiseConv2D"}:
             row.params["filters"] = single[0]
@@ -123,6 +148,10 @@ def _reconcile_strides(rows: list[_Row], notes: list[str]) -> None:
             row.params["strides"] = implied
             notes.append(f"{row.where}: stride {stated} disagrees with the sizes the table prints "
                          f"({before[0]} -> {after[0]}); stride {implied} used")
+        valid = (before[0] - window) // implied + 1 if window else after[0]
+        if row.layer.op in POOL and "padding" not in row.params and valid != after[0]:
+            row.params["padding"] = "same"  # 112 -> 56 through a 3x3 window at stride 2 needs padding
+            notes.append(f"{row.where}: the printed sizes ({before[0]} -> {after[0]}) need 'same' padding")
 
 
 def _assemble(name: str, rows: list[_Row], table: Table, notes: list[str]) -> TableDesign:
@@ -132,13 +161,23 @@ def _assemble(name: str, rows: list[_Row], table: Table, notes: list[str]) -> Ta
     for row in rows[:2]:
         if row.layer.op == "Input":
             shape = row.layer.shape or row.output
+            if shape and len(shape) == 2:
+                shape = (*shape, row.params.get("channels", 3))
+                if "channels" not in row.params:
+                    notes.append(f"{row.where}: the input's channels are not given: 3 assumed")
         shape = shape or row.input
         if shape:
             break
+    first = next((row for row in rows if row.layer.op != "Input"), None)
+    if shape is None and first is not None and first.output and len(first.output) >= 2:
+        stride = first.params.get("strides", 1)
+        stride = stride[0] if isinstance(stride, list | tuple) else stride
+        shape = (first.output[0] * stride, first.output[1] * stride, 3)
+        notes.append(f"input {shape[0]}x{shape[1]} from {first.where}'s output size and stride; 3 channels assumed")
     if shape is None or len(shape) != 3:
         shape = DEFAULT_INPUT
         notes.append(f"the table gives no input size: {'x'.join(map(str, DEFAULT_INPUT))} assumed")
-    prev = graph.add("Input", {"shape": list(shape)}, id="input")
+    prev = anchor = graph.add("Input", {"shape": list(shape)}, id="input")
     rank = 3
     padded = False
     made: list[tuple[_Row, str]] = []  # each row with the last node it made, for the size check below
@@ -156,13 +195,18 @@ def _assemble(name: str, rows: list[_Row], table: Table, notes: list[str]) -> Ta
             rank = 1
         provenance = Provenance("table", f"{table.label}: {row.where}: {row.layer.text.strip()[:80]}", table.page)
         for k in range(row.layer.repeat):
+            inputs = [prev, anchor] if op == "Add" else [prev]
+            if op == "Add" and anchor == prev:
+                return TableDesign(name, None, notes, f"{row.where}: a residual sum with no block before it")
             try:
-                prev = graph.add(op, params, inputs=[prev], id=graph.unique_id(f"{op.lower()}_{row.index}"),
+                prev = graph.add(op, params, inputs=inputs, id=graph.unique_id(f"{op.lower()}_{row.index}"),
                                  provenance=provenance)
             except Dlp2cError as exc:
                 return TableDesign(name, None, notes, f"{row.where}: {exc}")
             if k == 0 and row.layer.repeat > 1:
                 notes.append(f"{row.where}: repeated {row.layer.repeat} times")
+            if _boundary(row):
+                anchor = prev  # the next residual block adds to this
         made.append((row, prev))
         if op in FLAT:
             rank = 1
@@ -189,24 +233,65 @@ def _row(r: int, text: str, notes: list[str]) -> _Row | None:
         return None
     layer = read_layer(text)
     if layer is None:
-        notes.append(f"row {r + 1}: {text[:60]!r} is not a layer in the catalog; left out")
+        notes.append(f"row {r + 1}: '{text[:60]}'{LEFT_OUT_SAYS}")
         return None
     return _Row(r, layer, dict(layer.params), where=f"row {r + 1}")
 
 
-def _rows_of_column(grid: list[list[str]], col: int, start: int, notes: list[str]) -> list[_Row]:
+def _rows_of_column(grid: list[list[str]], col: int, start: int, name_cols: list[int], notes: list[str]) -> list[_Row]:
     rows: list[_Row] = []
     for r in range(start, len(grid)):
         text = grid[r][col].strip()
+        named = next((layer for c in name_cols if (layer := read_layer(grid[r][c])) is not None), None)
+        params = read_spec(named.op, text) if named is not None and text and read_layer(text) is None else None
+        if params is not None:  # `fc1` in a name column, `4096` under this configuration
+            rows.append(_Row(r, named, {**named.params, **params}, where=f"row {r + 1}"))
+            continue
         row = _row(r, text, notes)
         if row is not None:
             rows.append(row)
     return rows
 
 
+def _names(grid: list[list[str]], col: int, start: int) -> bool:
+    """Whether column ``col`` names layers (`conv1`, `pool2`, `fc 3`) rather than specifying them."""
+    texts = [grid[r][col].strip() for r in range(start, len(grid)) if grid[r][col].strip()]
+    layers = [(t, read_layer(t)) for t in texts]
+    named = [t for t, layer in layers if layer is not None and not layer.params and INDEXED.match(t)]
+    return len(named) >= 2 and len(named) >= 0.7 * sum(1 for _, layer in layers if layer is not None)
+
+
+def _copy(row: _Row, where: str) -> _Row:
+    layer = LayerCell(row.layer.op, row.layer.params, 1, row.layer.shape, row.layer.text)
+    return _Row(row.index, layer, dict(row.params), row.output, row.input, where)
+
+
+def _boundary(row: _Row) -> bool:
+    """Where a residual block starts after: a downsampling layer or the previous residual sum."""
+    stride = row.params.get("strides", 1)
+    return row.layer.op == "Add" or max(stride if isinstance(stride, list | tuple) else [stride]) > 1
+
+
+def _repeat_block(rows: list[_Row], at: int, count: int, notes: list[str]) -> bool:
+    """Repeat the residual block holding ``rows[at]`` (YOLOv3's `8x` beside a bracketed block)."""
+    end = next((j for j in range(at, len(rows)) if rows[j].layer.op == "Add" or (j > at and _boundary(rows[j]))), None)
+    if end is None or rows[end].layer.op != "Add":
+        return False
+    begin = next((j + 1 for j in range(at - 1, -1, -1) if _boundary(rows[j])), 0)
+    block = rows[begin:end + 1]
+    rows[begin:end + 1] = [_copy(b, f"{b.where} (repeat {k + 1}/{count})") for k in range(count) for b in block]
+    if count > 1:
+        notes.append(f"rows {block[0].index + 1}-{block[-1].index + 1}: residual block repeated {count} times")
+    return True
+
+
 def _single(grid: list[list[str]], type_col: int, start: int, roles: dict[int, str], notes: list[str]) -> list[_Row]:
     rows: list[_Row] = []
     pending: list[tuple[int, int]] = []  # (repeat count, index in rows of the row above the marker)
+    marks: list[tuple[int, int]] = []  # (repeat count, index in rows of the row it is printed beside)
+    markers = [c for c in range(len(grid[0])) if c != type_col and c not in roles
+               and (cells := [grid[r][c].strip() for r in range(start, len(grid)) if grid[r][c].strip()])
+               and all(repeat_of(t) is not None for t in cells)]
     for r in range(start, len(grid)):
         text = grid[r][type_col].strip()
         others = [c for c in range(len(grid[r])) if c != type_col and grid[r][c].strip()]
@@ -220,17 +305,36 @@ def _single(grid: list[list[str]], type_col: int, start: int, roles: dict[int, s
         for col, role in roles.items():
             if col != type_col and grid[r][col].strip():
                 _apply(row, role, grid[r][col])
+        mark = next((repeat_of(grid[r][c]) for c in markers if grid[r][c].strip()), None)
+        if mark is not None or row.layer.repeat > 1:
+            marks.append((mark or row.layer.repeat, len(rows)))
+        notes.extend(row.notes)
         rows.append(row)
+    # A multiplier inside a residual block repeats the block; elsewhere, its own row.
+    for count, at in reversed(marks):
+        if _repeat_block(rows, at, count, notes):
+            continue
+        rows[at].layer.repeat = count
     # A lone multiplier between two rows repeats both (MobileNet's "5x" beside its dw/pw pair).
     for count, above in reversed(pending):
         if 0 <= above < len(rows) - 1:
             block = rows[above:above + 2]
-            rows[above:above + 2] = [
-                _Row(b.index, LayerCell(b.layer.op, b.layer.params, 1, b.layer.shape, b.layer.text), b.params,
-                     b.output, b.input, f"{b.where} (repeat {k + 1}/{count})")
-                for k in range(count) for b in block]
+            rows[above:above + 2] = [_copy(b, f"{b.where} (repeat {k + 1}/{count})")
+                                     for k in range(count) for b in block]
             notes.append(f"rows {block[0].index + 1}-{block[1].index + 1}: repeated {count} times")
     return rows
+
+
+def _configurations(grid: list[list[str]], start: int) -> list[int]:
+    """Columns headed `g = 1`, `g = 2`, ... (the largest such set sharing one variable), else []."""
+    if start == 0:
+        return []
+    by_var: dict[str, list[int]] = {}
+    for col, text in enumerate(grid[start - 1]):
+        m = CONFIG.match(text)
+        if m:
+            by_var.setdefault(m.group("var").lower(), []).append(col)
+    return max(by_var.values(), key=len, default=[])
 
 
 def read_table(table: Table, kind: TableKind | None = None) -> list[TableDesign]:
@@ -248,15 +352,32 @@ def read_table(table: Table, kind: TableKind | None = None) -> list[TableDesign]
     header = [" ".join(grid[r][c] for r in range(start) if grid[r][c]).strip() for c in range(len(grid[0]))]
     layer_cols = [c for c, n in enumerate(counts) if n >= max(3, 0.4 * body)]
     designs: list[TableDesign] = []
+    name_cols = [c for c in range(len(grid[0])) if _names(grid, c, start)]
+    beside = name_cols[0] + 1 if len(name_cols) == 1 else -1
+    if beside in layer_cols and len(layer_cols) == 2 and counts[name_cols[0]] >= 0.7 * counts[beside]:
+        # A column of layer names and, beside it, their filter sizes and numbers (PReLU's Table 1).
+        notes = []
+        type_col = name_cols[0]
+        roles = {c: r for c, r in _roles(header).items() if c not in layer_cols}
+        rows = _single(grid, type_col, start, {**roles, type_col + 1: "spec"}, notes)
+        return [_assemble(table.label, rows, table, notes)]
     if len(layer_cols) >= 2:
         for col in layer_cols:
-            notes: list[str] = []
-            rows = _rows_of_column(grid, col, start, notes)
+            notes = []
+            rows = _rows_of_column(grid, col, start, [c for c in name_cols if c not in layer_cols], notes)
             label = (grid[0][col] if start else "") or f"column {col + 1}"
             designs.append(_assemble(f"{table.label} {label}", rows, table, notes))
         return designs
-    roles = _roles(header)
     type_col = max(range(len(counts)), key=lambda c: counts[c])
+    configs = _configurations(grid, start)
+    roles = _roles([h if c not in configs else "" for c, h in enumerate(header)])
+    role = next((r for c in configs for r, pattern in ROLES if pattern.search(header[c])), None)
+    if len(configs) >= 2 and role is not None:
+        for col in configs:
+            notes = []
+            rows = _single(grid, type_col, start, {**roles, col: role}, notes)
+            designs.append(_assemble(f"{table.label} {' '.join(grid[start - 1][col].split())}", rows, table, notes))
+        return designs
     notes = []
     rows = _single(grid, type_col, start, roles, notes)
     return [_assemble(table.label, rows, table, notes)]

@@ -57,7 +57,7 @@ OPS = [
         (P.int_("units", doc="number of output units", min=1), P.activation(), P.use_bias()),
         _dense, _dense_count,
         aliases=("dense", "fc", "fully connected", "fully-connected", "fullyconnected", "innerproduct",
-                 "inner product", "ip", "linear", "affine", "gemm", "fc layer", "hidden"),
+                 "inner product", "ip", "linear", "affine", "gemm", "fc layer", "hidden", "connected"),
     ),
     OpSpec(
         "Activation", "activation", "Element-wise activation function.",

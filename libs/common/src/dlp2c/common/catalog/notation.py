@@ -1,8 +1,8 @@
 """Layer notations papers print, read into an op and its hyper-parameters.
 
-VGG writes `conv3-64` and `FC-4096`, ResNet `3x3 conv, 64, /2`, MobileNet `Conv dw / s1`, Caffe's
-draw_net `Pooling (MAX)`. Each pattern here names the op and the params it fixes; the alias index in
-the registry handles the plain names.
+VGG writes `conv3-64` and `FC-4096` (Caffe's `conv4_3` and `fc6` are layer names, not notations),
+ResNet `3x3 conv, 64, /2`, MobileNet `Conv dw / s1`, Caffe's draw_net `Pooling (MAX)`. Each pattern
+here names the op and the params it fixes; the alias index in the registry handles the plain names.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def _stride(m: re.Match[str]) -> dict[str, Any]:
 _K = r"(?P<k>\d+)\s*[x\u00d7*]\s*(?P=k)"  # "3x3", also with the multiplication sign (square kernels)
 
 NOTATIONS: tuple[Notation, ...] = (
-    _n(r"^conv(?P<k>\d+)[-_ ](?P<f>\d+)$", "Conv2D",
+    _n(r"^conv(?P<k>\d+)[- ](?P<f>\d{2,})$", "Conv2D",
        lambda m: {"kernel_size": _int(m, "k"), "filters": _int(m, "f")}, "conv3-64"),
     _n(rf"^{_K}\s*conv\w*\s*,?\s*(?P<f>\d+)\s*(?:,\s*/\s*(?P<s>\d+))?$", "Conv2D",
        lambda m: {"kernel_size": _int(m, "k"), "filters": _int(m, "f"), **_stride(m)}, "3x3 conv, 64, /2"),
@@ -44,7 +44,9 @@ NOTATIONS: tuple[Notation, ...] = (
        lambda m: {"kernel_size": _int(m, "k"), "filters": _int(m, "f"), **_stride(m)}, "7x7, 96, /2"),
     _n(r"^conv\s*dw\s*(?:/\s*s(?P<s>\d+))?$", "DepthwiseConv2D",
        lambda m: {"kernel_size": 3, **_stride(m)}, "Conv dw / s1"),
-    _n(r"^(?:fc|dense|fully[- ]connected)[-_ ]?(?P<u>\d+)$", "Dense", lambda m: {"units": _int(m, "u")}, "FC-4096"),
+    # `FC-4096`, `fc 1000` and `fc4096` give units; `fc6`/`fc7` (AlexNet) and `fc 1` are layer names.
+    _n(r"^(?:fc|dense|fully[- ]connected)(?:[-_ ](?P<u>\d{2,})|(?P<v>\d{3,}))$", "Dense",
+       lambda m: {"units": int(m.group("u") or m.group("v"))}, "FC-4096"),
     _n(rf"^{_K}\s*max\s*pool\w*\s*(?:,\s*/\s*(?P<s>\d+))?$", "MaxPooling2D",
        lambda m: {"pool_size": _int(m, "k"), **_stride(m)}, "3x3 max pool, /2"),
     _n(rf"^{_K}\s*(?:avg|average)\s*pool\w*\s*(?:,\s*/\s*(?P<s>\d+))?$", "AveragePooling2D",

@@ -10,6 +10,7 @@ shorter, or use another size.
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,11 +39,12 @@ class PageLayout:
     height: float
     phrases: list[Phrase]
     graphics: list[tuple[str, Box]]  # (image | rect | line | curve, box)
-    body_size: float
-    column_width: float
-    text_left: float
-    text_right: float
-    two_columns: bool
+    sizes: Counter[float]  # characters per font size (half points)
+    body_size: float = 10.0  # the rest is set by settle()
+    column_width: float = 0.0
+    text_left: float = 0.0
+    text_right: float = 0.0
+    two_columns: bool = False
 
     def column_of(self, box: Box) -> tuple[float, float]:
         """The horizontal span of the text column holding ``box`` (the whole text width when it spans both)."""
@@ -120,17 +122,9 @@ def page_layout(page: Any, number: int) -> PageLayout:
             words.append(w)
     phrases = _phrases(words) if words else []
     width, height = float(page.width), float(page.height)
-    sizes = [round(p.size * 2) / 2 for p in phrases for _ in range(len(p.text))]
-    body_size = statistics.mode(sizes) if sizes else 10.0
-    long = [p for p in phrases if abs(p.size - body_size) <= 0.75 and len(p.text) >= 40]
-    if long:
-        column_width = statistics.median(p.box.width for p in long)
-        text_left = min(p.box.x0 for p in long)
-        text_right = max(p.box.x1 for p in long)
-    else:
-        column_width, text_left, text_right = width * 0.75, width * 0.125, width * 0.875
-    two_columns = column_width < 0.6 * (text_right - text_left)
-    _mark_body(phrases, body_size, column_width, text_left, text_right, two_columns)
+    sizes = Counter({})
+    for p in phrases:
+        sizes[round(p.size * 2) / 2] += len(p.text)
     page_area = width * height
     graphics: list[tuple[str, Box]] = []
     for kind, objects in (("image", page.images), ("rect", page.rects), ("line", page.lines),
@@ -141,5 +135,57 @@ def page_layout(page: Any, number: int) -> PageLayout:
             if box.width < 0 or box.height < 0 or box.width * box.height > 0.9 * page_area:
                 continue
             graphics.append((kind, box))
-    return PageLayout(number, width, height, phrases, graphics, body_size, column_width, text_left, text_right,
-                      two_columns)
+    layout = PageLayout(number, width, height, phrases, graphics, sizes)
+    settle(layout, sizes.most_common(1)[0][0] if sizes else 10.0)
+    return layout
+
+
+@dataclass
+class Geometry:
+    """Where a paper sets its body text: font size, column width and the text block's edges."""
+    size: float
+    column_width: float
+    text_left: float
+    text_right: float
+
+
+def _long_lines(layout: PageLayout, size: float) -> list[Phrase]:
+    return [p for p in layout.phrases if abs(p.size - size) <= 0.75 and len(p.text) >= 40]
+
+
+def _geometry(pages: list[tuple[PageLayout, list[Phrase]]], size: float) -> Geometry | None:
+    pages = [(layout, long) for layout, long in pages if long]
+    if not pages:
+        return None
+    return Geometry(size, statistics.median(p.box.width for _, long in pages for p in long),
+                    statistics.median(min(p.box.x0 for p in long) for _, long in pages),
+                    statistics.median(max(p.box.x1 for p in long) for _, long in pages))
+
+
+def paper_geometry(layouts: list[PageLayout]) -> Geometry | None:
+    """The body's geometry over every page: the size most characters are set in, and the columns its
+    long lines fill (a page of figures and captions alone would take its caption size for the body's,
+    and a page with one column of text left would look single-column)."""
+    total: Counter[float] = Counter()
+    for layout in layouts:
+        total.update(layout.sizes)
+    if not total:
+        return None
+    size = total.most_common(1)[0][0]
+    return _geometry([(layout, _long_lines(layout, size)) for layout in layouts], size)
+
+
+def settle(layout: PageLayout, size: float, geometry: Geometry | None = None) -> None:
+    """Set ``layout``'s body size, text column geometry and body lines (the paper's, when given)."""
+    if geometry is None:
+        geometry = _geometry([(layout, _long_lines(layout, size))], size)
+    if geometry is not None:
+        column_width, text_left, text_right = geometry.column_width, geometry.text_left, geometry.text_right
+    else:
+        column_width, text_left, text_right = layout.width * 0.75, layout.width * 0.125, layout.width * 0.875
+    layout.body_size, layout.column_width = size, column_width
+    layout.text_left, layout.text_right = text_left, text_right
+    layout.two_columns = column_width < 0.6 * (text_right - text_left)
+    for p in layout.phrases:
+        p.body = False
+    _mark_body(layout.phrases, size, column_width, text_left, text_right, layout.two_columns)

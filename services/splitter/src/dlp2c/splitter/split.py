@@ -24,7 +24,7 @@ import pypdfium2 as pdfium
 from dlp2c.common.document import Box, PaperFigure, Table
 from dlp2c.splitter.captions import Caption, find_captions
 from dlp2c.splitter.document import PaperMeta, check_file, metadata
-from dlp2c.splitter.layout import PageLayout, page_layout
+from dlp2c.splitter.layout import PageLayout, page_layout, paper_geometry, settle
 from dlp2c.splitter.limits import Limits, SplitError
 from dlp2c.splitter.regions import Region, candidates, choose
 from dlp2c.splitter.tables import table_from_phrases
@@ -149,6 +149,7 @@ def split(path: Path | str, out: Path | str | None = None, limits: Limits | None
     result = Split(PaperMeta(pages=pages))
     found: list[tuple[PageLayout, Caption, Region | None, Region | None, str]] = []
     first: PageLayout | None = None
+    layouts: list[tuple[PageLayout, str]] = []
     pdf = pdfium.PdfDocument(str(path))
     try:
         with pdfplumber.open(str(path)) as doc:
@@ -163,12 +164,17 @@ def split(path: Path | str, out: Path | str | None = None, limits: Limits | None
                 bomb = _bomb(page, limits)
                 if bomb:
                     result.errors.append({"page": index + 1, "code": "image_bomb", "message": bomb})
-                captions = find_captions(layout)
-                found.extend((layout, c, *candidates(c, layout, captions), bomb) for c in captions)
+                layouts.append((layout, bomb))
                 spent = time.perf_counter() - page_started
                 if spent > limits.seconds_per_page:
                     result.errors.append({"page": index + 1, "code": "slow_page",
                                           "message": f"page took {spent:.1f} s (limit {limits.seconds_per_page} s)"})
+        geometry = paper_geometry([layout for layout, _ in layouts])
+        for layout, bomb in layouts:
+            if geometry is not None:
+                settle(layout, geometry.size, geometry)
+            captions = find_captions(layout)
+            found.extend((layout, c, *candidates(c, layout, captions), bomb) for c in captions)
         _place(found, result, pdf, out_dir, limits)
         result.meta = metadata(path, first, pdf, pages)
     except SplitError:

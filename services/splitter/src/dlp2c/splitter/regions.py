@@ -48,6 +48,25 @@ def _within(inner: Box, outer: Box) -> bool:
             and inner.x1 <= outer.x1 + 2)
 
 
+GAP = 3.0  # whitespace taller than this many body font sizes ends a figure (what lies beyond is not its)
+FIRST_GAP = 5.0  # ... except between the caption and the figure, which floats may set further apart
+
+
+def _cluster(boxes: list[Box], side: str, edge: float, size: float) -> list[Box]:
+    """The boxes that reach the caption without a gap wider than GAP: a figure is one block, and a
+    highlight or a rule in the abstract above it is not part of it."""
+    near = sorted(boxes, key=lambda b: -b.bottom if side == "above" else b.top)
+    kept: list[Box] = []
+    reach = edge
+    for box in near:
+        gap = reach - box.bottom if side == "above" else box.top - reach
+        if gap > (GAP if kept else FIRST_GAP) * size:
+            break
+        kept.append(box)
+        reach = min(reach, box.top) if side == "above" else max(reach, box.bottom)
+    return kept
+
+
 def _candidate(caption: Caption, layout: PageLayout, others: list[Caption], side: str) -> Region | None:
     left, right = layout.column_of(caption.box)
     top, bottom = _bounds(caption, layout, others, side, left, right)
@@ -56,6 +75,10 @@ def _candidate(caption: Caption, layout: PageLayout, others: list[Caption], side
     graphics = [(k, b) for k, b in layout.graphics if _inside(b, left, right, top, bottom)]
     phrases = [p for p in layout.phrases if not p.body and _inside(p.box, left, right, top, bottom)
                and not any(_within(p.box, c.box) for c in others)]
+    edge = caption.box.top if side == "above" else caption.box.bottom
+    kept = {id(b) for b in _cluster([b for _, b in graphics] + [p.box for p in phrases], side, edge, layout.body_size)}
+    graphics = [(k, b) for k, b in graphics if id(b) in kept]
+    phrases = [p for p in phrases if id(p.box) in kept]
     if not graphics and not phrases:
         return None
     box = Box.enclosing([b for _, b in graphics] + [p.box for p in phrases])

@@ -66,9 +66,19 @@ def find_captions(layout: PageLayout) -> list[Caption]:
                 continue  # the other column
             if q.box.top - last.box.bottom > 0.6 * p.size or abs(q.size - p.size) > 1.0 or CAPTION.match(q.text):
                 break
+            # Cells beside the line make it a table row; long text to its left, or starting past the
+            # caption's first line, is body wrapped around a figure.
             row = [o for o in phrases if o is not q and abs(o.box.top - q.box.top) < 0.5 * q.size
-                   and o.box.x1 >= left and o.box.x0 <= right]
+                   and o.box.x0 >= left and o.box.x0 <= right
+                   and not (len(o.text) >= 25 and o.box.x0 > p.box.x1 + 2)]
             centered = abs(q.center_x - p.center_x) <= 6
+            if row and len(row) <= 2 and abs(q.box.x0 - p.box.x0) <= 2 \
+                    and abs(max(o.box.x1 for o in row) - p.box.x1) <= 2:
+                # A justified line whose word spaces grew wider than a phrase gap, not a table row.
+                q = Phrase(" ".join(o.text for o in [q, *sorted(row, key=lambda o: o.box.x0)]),
+                           Box.enclosing([q.box, *(o.box for o in row)]), q.size)
+                used.update(k for k, o in enumerate(phrases) if any(o is r for r in row))
+                row = []
             if row or not (q.box.x0 >= left and (abs(q.box.x0 - p.box.x0) <= 4 or centered)):
                 break  # a table row or a label: the caption ended
             texts.append(q.text)

@@ -69,6 +69,9 @@ def _cluster(boxes: list[Box], side: str, edge: float, size: float) -> list[Box]
 
 def _candidate(caption: Caption, layout: PageLayout, others: list[Caption], side: str) -> Region | None:
     left, right = layout.column_of(caption.box)
+    if caption.box.height > 1.8 * caption.size and caption.box.width < 0.65 * (right - left):
+        # A caption of several lines in part of a column: a wrapped figure, with body text set beside it.
+        left, right = caption.box.x0 - caption.size, caption.box.x1 + caption.size
     top, bottom = _bounds(caption, layout, others, side, left, right)
     if bottom - top < 4:
         return None
@@ -103,12 +106,15 @@ def candidates(caption: Caption, layout: PageLayout, captions: list[Caption]) ->
 
 
 def choose(caption: Caption, above: Region | None, below: Region | None, convention: str) -> Region | None:
-    """One of the two candidates: the only one; for a figure the drawn one; else the paper's convention
+    """One of the two candidates: the only one; for a figure the drawn one, for a table the one that is not
+    a picture; else the paper's convention
     for this kind of float (where its unambiguous captions sit), else the nearer content."""
     if above is None or below is None:
         return above or below
     if caption.kind == "figure" and (above.kind == "text") != (below.kind == "text"):
         return below if above.kind == "text" else above
+    if caption.kind == "table" and (above.kind == "raster") != (below.kind == "raster"):
+        return below if above.kind == "raster" else above  # a table is set, not pasted in as a picture
     if convention in ("above", "below"):
         return above if convention == "above" else below
     gap_above = caption.box.top - above.box.bottom

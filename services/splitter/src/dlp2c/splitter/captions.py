@@ -51,8 +51,8 @@ def find_captions(layout: PageLayout) -> list[Caption]:
         if m is None:
             continue
         rest = p.text[m.end():].strip()
-        # "Table 2 shows ..." is a mention; a caption has its punctuation or ends the line.
-        if m.group("punct") is None and rest and rest[0].islower():
+        # "Table 2 shows ..." and "Figure 1, which ..." are mentions; a caption has its punctuation or ends the line.
+        if m.group("punct") is None and rest and (rest[0].islower() or rest[0] in ",;)"):
             continue
         if _continues_body(p, layout):
             continue

@@ -57,8 +57,19 @@ def find_captions(layout: PageLayout) -> list[Caption]:
         if _continues_body(p, layout):
             continue
         kind = "figure" if m.group("kind").lower().startswith("fig") else "table"
+        left, right = p.box.x0 - 4, max(p.box.x1, p.box.x0 + layout.column_width) + 4
+        # A justified first line can break into phrases at its widened word spaces: join the rest of it.
+        line = [p]
+        for k, o in enumerate(phrases):
+            if k in used or o is p or abs(o.box.top - p.box.top) >= 0.5 * p.size or abs(o.size - p.size) > 0.5:
+                continue
+            if line[-1].box.x1 < o.box.x0 <= right and o.box.x0 - line[-1].box.x1 <= 2.0 * p.size \
+                    and not CAPTION.match(o.text):
+                line.append(o)
+                used.add(k)
+        if len(line) > 1:
+            p = Phrase(" ".join(o.text for o in line), Box.enclosing([o.box for o in line]), p.size)
         box, texts = p.box, [p.text]
-        left, right = box.x0 - 4, max(box.x1, p.box.x0 + layout.column_width) + 4
         last = p
         for j in range(i + 1, min(len(phrases), i + 60)):
             q = phrases[j]

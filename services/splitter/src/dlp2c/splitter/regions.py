@@ -8,7 +8,7 @@ caption's column is kept whole, and one caption gives one region (no sub-figure 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dlp2c.common.document import Box
 from dlp2c.splitter.captions import Caption
@@ -20,6 +20,18 @@ class Region:
     box: Box
     kind: str  # raster | vector | mixed | text
     phrases: list[Phrase]
+    parts: list[Box] = field(default_factory=list)  # every drawn object and phrase the box encloses
+
+    def without(self, taken: list[Box]) -> Region | None:
+        """This region less what lies inside ``taken`` (another float's region), None if nothing is left."""
+        def free(box: Box) -> bool:
+            cx, cy = (box.x0 + box.x1) / 2, (box.top + box.bottom) / 2
+            return not any(t.x0 <= cx <= t.x1 and t.top <= cy <= t.bottom for t in taken)
+
+        parts = [b for b in self.parts if free(b)]
+        if not parts:
+            return None
+        return Region(Box.enclosing(parts), self.kind, [p for p in self.phrases if free(p.box)], parts)
 
 
 def _overlaps(a: Box, left: float, right: float) -> bool:
@@ -75,7 +87,8 @@ def _candidate(caption: Caption, layout: PageLayout, others: list[Caption], side
     top, bottom = _bounds(caption, layout, others, side, left, right)
     if bottom - top < 4:
         return None
-    graphics = [(k, b) for k, b in layout.graphics if _inside(b, left, right, top, bottom)]
+    graphics = [(k, b) for k, b in layout.graphics if _inside(b, left, right, top, bottom)
+                and not (caption.kind == "table" and k == "image")]  # a table is set, not pasted in as a picture
     phrases = [p for p in layout.phrases if not p.body and _inside(p.box, left, right, top, bottom)
                and not any(_within(p.box, c.box) for c in others)]
     edge = caption.box.top if side == "above" else caption.box.bottom
@@ -97,7 +110,7 @@ def _candidate(caption: Caption, layout: PageLayout, others: list[Caption], side
         kind = "mixed"
     else:
         kind = "vector"
-    return Region(box, kind, phrases)
+    return Region(box, kind, phrases, [b for _, b in graphics] + [p.box for p in phrases])
 
 
 def candidates(caption: Caption, layout: PageLayout, captions: list[Caption]) -> tuple[Region | None, Region | None]:

@@ -115,6 +115,11 @@ def _place(found: list[tuple[PageLayout, Caption, Region | None, Region | None, 
         region = choose(caption, above, below, conventions[caption.kind])
         page_taken = taken.setdefault(layout.number, [])
         if region is not None and any(_overlap(region.box, b) > 0.5 for b in page_taken):
+            rest = region.without(page_taken)  # a figure that reached up into a table placed before it
+            clear = rest is not None and not any(_overlap(rest.box, b) > 0.5 for b in page_taken)
+            if rest is not None and clear and rest.kind == region.kind:
+                region = rest
+        if region is not None and any(_overlap(region.box, b) > 0.5 for b in page_taken):
             other = below if region is above else above
             region = other if other is not None and not any(_overlap(other.box, b) > 0.5 for b in page_taken) else None
         if region is None:

@@ -13,6 +13,7 @@ class Dlp2cError(Exception):
     """Base class: ``message`` says what, ``where`` says where, ``hint`` says how to fix it."""
 
     code = "error"
+    transient = False  # True: the same input may succeed later (a server that was down); workers retry it
 
     def __init__(self, message: str, where: str = "", hint: str = "", *, code: str | None = None,
                  **details: Any) -> None:

@@ -24,6 +24,7 @@ class FigureNode:
     params: dict[str, Any] = field(default_factory=dict)
     output_shape: tuple[int | None, ...] | None = None
     text: str = ""
+    shape: str = ""  # the drawn outline, from flow detection: box | octagon | ellipse | other
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "kind": self.kind, "box": list(self.box), "name": self.name,
@@ -33,6 +34,8 @@ class FigureNode:
             data["params"] = dict(self.params)
         if self.output_shape is not None:
             data["output_shape"] = list(self.output_shape)
+        if self.shape:
+            data["shape"] = self.shape
         return data
 
     @classmethod
@@ -41,7 +44,7 @@ class FigureNode:
         return cls(str(data["id"]), str(data["kind"]), tuple(int(v) for v in data["box"]),  # type: ignore[arg-type]
                    str(data.get("name", "")), str(data.get("type", "")), str(data.get("op", "")),
                    float(data.get("confidence", 0.0)), dict(data.get("params", {})),
-                   None if shape is None else tuple(shape), str(data.get("text", "")))
+                   None if shape is None else tuple(shape), str(data.get("text", "")), str(data.get("shape", "")))
 
 
 @dataclass(frozen=True)

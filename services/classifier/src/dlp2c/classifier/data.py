@@ -8,6 +8,7 @@ network learns the style and not the simulator's exact pixels.
 
 from __future__ import annotations
 
+import io
 import json
 import random
 from collections.abc import Callable, Iterable, Sequence
@@ -47,6 +48,16 @@ def open_figure(path: str | Path) -> Image.Image:
     except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise FigureError(f"not an image Pillow can read ({exc})", where=str(path),
                           hint="give a PNG, JPEG, GIF, BMP or TIFF file") from exc
+
+
+def decode_figure(data: bytes, where: str = "") -> Image.Image:
+    """A figure's encoded bytes (from the artifact store) as RGB, with the same errors as :func:`open_figure`."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            return _flatten(image)
+    except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise FigureError(f"not an image Pillow can read ({exc})", where=where) from exc
 
 
 def _flatten(image: Image.Image) -> Image.Image:

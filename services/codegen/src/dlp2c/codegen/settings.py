@@ -14,6 +14,7 @@ class CodegenSettings(BaseSettings):
     caffe_python: Path | None = None  # a Python that can `import caffe`; default: caffe_home/venv
     verify_timeout_s: float = 120.0  # per design, per target
     grpc_port: int = 50061
+    verify_code: bool = True  # the pipeline's codegen stage builds and runs what it wrote, per target
 
     def caffe_interpreter(self) -> Path | None:
         candidate = self.caffe_python or self.caffe_home / "venv" / "bin" / "python"

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 from dlp2c.common.errors import Dlp2cError
+from dlp2c.common.figure import FigureEdge, FigureGraph, FigureNode
 
 MAX_PIXELS = 60_000_000  # beyond this a figure is refused rather than processed for minutes
 MIN_SIDE = 8
@@ -63,6 +64,13 @@ class Flow:
                 "nodes": [{"id": n.id, "box": list(n.box), "shape": n.shape, "fill": list(n.fill),
                            "confidence": round(n.confidence, 3)} for n in self.nodes],
                 "edges": [{"tail": e.tail, "head": e.head, "confidence": round(e.confidence, 3)} for e in self.edges]}
+
+    def to_figure(self) -> FigureGraph:
+        """The flow as a figure graph whose nodes are not read yet (kind ``unknown``): what OCR takes."""
+        return FigureGraph(self.width, self.height, "other",
+                           [FigureNode(n.id, "unknown", n.box, confidence=n.confidence, shape=n.shape)
+                            for n in self.nodes],
+                           [FigureEdge(e.tail, e.head, e.confidence) for e in self.edges], {"flow": self.seconds})
 
 
 def _as_rgb(image: np.ndarray) -> np.ndarray:

@@ -53,18 +53,20 @@ def _paragraph(fig: plt.Figure, top: float, text: str = PARAGRAPH) -> float:
 
 
 def _figure(fig: plt.Figure, top: float) -> float:
-    box_w, box_h, gap = 0.62, 0.36, 0.17
-    y = _y(top + box_h)
+    """The layers top to bottom, one box each, joined by arrows: how Keras and Caffe draw a network."""
+    box_w, box_h, gap = 1.7, 0.3, 0.2
+    x = (WIDTH - box_w) / 2
     for i, name in enumerate(FIGURE_LAYERS):
-        x = LEFT + i * (box_w + gap)
+        y = _y(top + i * (box_h + gap) + box_h)
         fig.patches.append(Rectangle((_x(x), y), _x(box_w), box_h / HEIGHT, transform=fig.transFigure,
                                      facecolor="#dde8f5", edgecolor="black", linewidth=1))
-        fig.text(_x(x + box_w / 2), y + box_h / HEIGHT / 2, name, fontsize=6.5, ha="center", va="center",
+        fig.text(_x(x + box_w / 2), y + box_h / HEIGHT / 2, name, fontsize=9, ha="center", va="center",
                  family="DejaVu Sans")
         if i:
-            fig.patches.append(FancyArrowPatch((_x(x - gap), y + box_h / HEIGHT / 2), (_x(x), y + box_h / HEIGHT / 2),
-                                               transform=fig.transFigure, arrowstyle="-|>", mutation_scale=8))
-    return top + box_h
+            fig.patches.append(FancyArrowPatch((_x(x + box_w / 2), y + (box_h + gap) / HEIGHT),
+                                               (_x(x + box_w / 2), y + box_h / HEIGHT),
+                                               transform=fig.transFigure, arrowstyle="-|>", mutation_scale=10))
+    return top + len(FIGURE_LAYERS) * (box_h + gap) - gap
 
 
 def _table(fig: plt.Figure, top: float) -> float:

@@ -86,18 +86,13 @@ def _read_params(node: FigureNode) -> dict[str, Any]:
             params.setdefault("filters", int(shape[-1]))
         elif "units" in known and len(shape) == 2:
             params.setdefault("units", int(shape[-1]))
-    try:
-        return spec.check_params(params, node.id)
-    except Dlp2cError:
-        return {k: v for k, v in params.items() if _ok(node.op, k, v)}
-
-
-def _ok(op: str, key: str, value: Any) -> bool:
-    try:
-        CATALOG.get(op).check_params({key: value}, "")
-    except Dlp2cError:
-        return False
-    return True
+    checked = {}
+    for key, value in params.items():  # each on its own: a misread number drops, the rest stays
+        try:
+            checked[key] = spec.param_index[key].check(value, f"{node.id}.params.{key}")
+        except Dlp2cError:
+            continue
+    return checked
 
 
 def _order(figure: FigureGraph) -> list[str]:

@@ -51,11 +51,10 @@ caffe: ## Build real Caffe (pycaffe, CPU) from source into ~/.cache/dlp2c/caffe,
 schema: setup ## Regenerate the published JSON Schema of the graph from the catalog
 	$(BIN)/dlp2c schema -o proto/dlp2c/graph/v1/graph.schema.json
 
-run: setup ## The main job on embedded defaults: a bundled model definition in, verified code for 4 frameworks out
+run: setup ## The main job on embedded defaults: the sample paper (a PDF the project writes) in, verified code for 4 frameworks out
 	@mkdir -p $(RUN_OUT)
-	$(BIN)/dlp2c import libs/cli/src/dlp2c/cli/examples/lenet5.prototxt -o $(RUN_OUT)/lenet5.graph.json
-	$(BIN)/dlp2c validate $(RUN_OUT)/lenet5.graph.json
-	$(BIN)/dlp2c generate $(RUN_OUT)/lenet5.graph.json -o $(RUN_OUT)/lenet5 --verify
+	$(BIN)/dlp2c sample $(RUN_OUT)/tinynet.pdf
+	$(BIN)/dlp2c run $(RUN_OUT)/tinynet.pdf -o $(RUN_OUT)/tinynet
 
 test: setup caffe ## Run every test (builds real Caffe first, once; real data tests skip without ../shared/realdata)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

@@ -96,7 +96,26 @@ def run(paper: Path, output: Path, verify: bool) -> None:
         view.add_row(title, f"{d['source']} {d['ref']}", str(d["layers"]),
                      "" if d["params"] is None else f"{d['params']:,}", code)
     out.print(view)
+    out.print(f"code:   [bold]{output / 'designs'}[/] (one folder per design: keras/ caffe/ pytorch/ onnx/)",
+              highlight=False)
     out.print(f"report: [bold]{output / 'report.html'}[/]", highlight=False)
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def sample(path: Path) -> None:
+    """Write the sample paper (TinyNet: two pages with a network figure and a layer table), the one
+    `make run` processes.
+
+    \b
+    Example:
+      dlp2c sample tinynet.pdf && dlp2c run tinynet.pdf -o out/tinynet
+    """
+    from dlp2c.splitter.sample import write_sample
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_sample(path)
+    err.print(f"sample paper written to {path}", highlight=False)
 
 
 @click.command()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from dlp2c.common.assembly import AssemblyError, assemble
 from dlp2c.common.figure import FigureEdge, FigureGraph, FigureNode
@@ -10,7 +12,7 @@ from dlp2c.common.inference import infer
 
 
 def _chain(*nodes: FigureNode) -> FigureGraph:
-    edges = [FigureEdge(a.id, b.id, 0.95) for a, b in zip(nodes, nodes[1:], strict=False)]
+    edges = [FigureEdge(a.id, b.id, 0.95) for a, b in itertools.pairwise(nodes)]
     return FigureGraph(400, 100 * len(nodes), "keras", list(nodes), edges)
 
 

@@ -92,9 +92,10 @@ class Database:
         if not rows:
             return 0
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(table).values(rows).on_conflict_do_nothing()
+        statement = (dialect.insert(table).values(rows).on_conflict_do_nothing()
+                     .returning(*table.primary_key.columns))
         with self.engine.begin() as conn:
-            return conn.execute(statement).rowcount or 0
+            return len(conn.execute(statement).fetchall())
 
     def _update(self, table: Table, where: Any, fields: Mapping[str, Any]) -> None:
         with self.engine.begin() as conn:

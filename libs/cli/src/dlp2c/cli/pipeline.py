@@ -8,7 +8,6 @@ same objects either way.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -18,18 +17,13 @@ from typing import Any
 from dlp2c.common.bus import Bus, open_bus
 from dlp2c.common.db import Database, Submission
 from dlp2c.common.errors import Dlp2cError
-from dlp2c.common.events import Topic, new_event
+from dlp2c.common.events import Topic
 from dlp2c.common.settings import InfraSettings
 from dlp2c.common.storage import Storage, open_storage
+from dlp2c.common.submit import submit_pdf
 from dlp2c.common.worker import Context, Stage, Worker
-from dlp2c.events.v1 import events_pb2 as pb
 
 STAGE_NAMES = ("splitter", "tables", "classifier", "flow", "ocr", "codegen")
-PDF_MAGIC = b"%PDF-"
-
-
-class SubmitError(Dlp2cError):
-    code = "bad_submission"
 
 
 def make_stage(name: str, verify_code: bool | None = None) -> Stage:
@@ -63,10 +57,6 @@ def make_stage(name: str, verify_code: bool | None = None) -> Stage:
             settings = settings.model_copy(update={"verify_code": verify_code})
         return CodegenStage(settings)
     raise Dlp2cError(f"unknown stage {name!r}", hint=f"one of {', '.join(STAGE_NAMES)}", code="unknown_stage")
-
-
-def paper_id_of(pdf: bytes) -> str:
-    return hashlib.sha256(pdf).hexdigest()
 
 
 @dataclass
@@ -103,19 +93,7 @@ class Pipeline:
 
     def submit(self, pdf: bytes, source: str = "cli", owner: str = "", callback_url: str = "") -> Submission:
         """Store the PDF under its hash and start its job; the same PDF again returns its first job."""
-        if not pdf.startswith(PDF_MAGIC):
-            raise SubmitError("not a PDF: the file does not start with %PDF-", source[:200])
-        paper_id = paper_id_of(pdf)
-        key = f"papers/{paper_id}/paper.pdf"
-        if not self.storage.exists(key):
-            self.storage.put(key, pdf, "application/pdf")
-        submission = self.db.submit(paper_id, key, source, owner, callback_url)
-        if submission.new:
-            event = new_event(paper_id, submission.job_id, submission.trace_id,
-                              paper_submitted=pb.PaperSubmitted(pdf_key=key, source=source[:300]))
-            self.bus.publish(Topic.PAPERS, paper_id, event.SerializeToString())
-            self.bus.flush()
-        return submission
+        return submit_pdf(self.storage, self.db, self.bus, pdf, source, owner, callback_url)
 
     # --- running ----------------------------------------------------------------------------------
 

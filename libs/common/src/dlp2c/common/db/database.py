@@ -158,10 +158,21 @@ class Database:
         return self._all(select(schema.jobs).where(schema.jobs.c.paper_id == paper_id)
                          .order_by(schema.jobs.c.created_at))
 
-    def active_jobs(self, owner: str) -> int:
+    def active_jobs(self, owner: str | None = None) -> int:
+        """Jobs queued or running: one owner's, or everyone's."""
+        where = schema.jobs.c.status.in_(("queued", "running"))
+        if owner is not None:
+            where = where & (schema.jobs.c.owner == owner)
         with self.engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(schema.jobs).where(
-                schema.jobs.c.owner == owner, schema.jobs.c.status.in_(("queued", "running")))).scalar_one()
+            return conn.execute(select(func.count()).select_from(schema.jobs).where(where)).scalar_one()
+
+    def count_papers(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(schema.papers)).scalar_one()
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
 
     def set_job(self, job_id: str, **fields: Any) -> None:
         self._update(schema.jobs, schema.jobs.c.id == job_id, {**fields, "updated_at": _now()})

@@ -1,0 +1,82 @@
+"""Fetching a PDF named by a URL or an arXiv id, within limits.
+
+The URL comes from a user: only http(s), no credentials in it, a size cap read as it streams, a
+timeout, and no private, loopback or link-local address (so the gateway cannot be used to reach
+inside the cluster) unless the settings allow them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+import urllib.error
+import urllib.request
+from urllib.parse import urlparse
+
+from dlp2c.common.errors import Dlp2cError
+
+ARXIV_ID = re.compile(r"^(?:arXiv:)?((?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?)$", re.IGNORECASE)
+
+
+class FetchError(Dlp2cError):
+    code = "fetch_failed"
+
+
+def arxiv_url(arxiv_id: str, template: str) -> str:
+    match = ARXIV_ID.match(arxiv_id.strip())
+    if not match:
+        raise FetchError(f"{arxiv_id[:60]!r} is not an arXiv id", "arxiv_id", "like 1409.1556 or cs/0112017")
+    return template.replace("{id}", match.group(1))
+
+
+def _check_host(host: str, allow_private: bool) -> None:
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except socket.gaierror as exc:
+        raise FetchError(f"cannot resolve {host!r}: {exc}", "url") from exc
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not allow_private and (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
+                                  or ip.is_multicast or ip.is_unspecified):
+            raise FetchError(f"{host!r} resolves to a non-public address", "url",
+                             "submit the PDF itself, or set DLP2C_ALLOW_PRIVATE_URLS for a lab mirror")
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Each redirect's target passes the same checks as the URL given."""
+
+    def __init__(self, allow_private: bool) -> None:
+        self.allow_private = allow_private
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        parsed = urlparse(newurl)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise FetchError("redirected to a URL that is not http(s)", newurl)
+        _check_host(parsed.hostname, self.allow_private)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def fetch_pdf(url: str, max_bytes: int, timeout_s: float, allow_private: bool = False) -> bytes:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise FetchError("only http and https URLs can be fetched", "url")
+    if parsed.username or parsed.password:
+        raise FetchError("a URL with credentials in it is refused", "url")
+    _check_host(parsed.hostname, allow_private)
+    request = urllib.request.Request(url, headers={"User-Agent": "dlp2c/0.1 (+paper to code)"})
+    try:
+        opener = urllib.request.build_opener(_CheckedRedirects(allow_private))
+        with opener.open(request, timeout=timeout_s) as response:
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise FetchError(f"the PDF has {int(declared):,} bytes, more than {max_bytes:,}", url,
+                                 code="too_large")
+            data = response.read(max_bytes + 1)
+    except urllib.error.HTTPError as exc:
+        raise FetchError(f"the server answered {exc.code} {exc.reason}", url) from exc
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise FetchError(f"cannot fetch: {exc}", url) from exc
+    if len(data) > max_bytes:
+        raise FetchError(f"the PDF is larger than {max_bytes:,} bytes", url, code="too_large")
+    return data

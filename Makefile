@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 PROTO_STAMP := libs/common/gen/.proto-stamp
 PROTOS := $(shell find proto -name '*.proto')
-PACKAGES := -e libs/common -e libs/cli -e services/codegen -e services/simulator -e services/flow -e services/ocr -e services/classifier -e services/splitter -e services/tables -e services/gateway
+PACKAGES := -e libs/common -e libs/cli -e services/codegen -e services/simulator -e services/flow -e services/ocr -e services/classifier -e services/splitter -e services/tables -e services/gateway -e services/crawler
 # Debian packages the project needs on this machine (binaries checked, packages installed when missing).
 SYSTEM_BINS := dot:graphviz tesseract:tesseract-ocr
 RUN_OUT ?= out/run
@@ -21,7 +21,7 @@ help: ## List the targets
 
 setup: $(STAMP) $(PROTO_STAMP) ## Create .venv with every dependency and generate the protobuf stubs
 
-$(STAMP): pyproject.toml libs/common/pyproject.toml libs/cli/pyproject.toml services/codegen/pyproject.toml services/simulator/pyproject.toml services/flow/pyproject.toml services/ocr/pyproject.toml services/classifier/pyproject.toml services/splitter/pyproject.toml services/tables/pyproject.toml services/gateway/pyproject.toml | sysdeps
+$(STAMP): pyproject.toml libs/common/pyproject.toml libs/cli/pyproject.toml services/codegen/pyproject.toml services/simulator/pyproject.toml services/flow/pyproject.toml services/ocr/pyproject.toml services/classifier/pyproject.toml services/splitter/pyproject.toml services/tables/pyproject.toml services/gateway/pyproject.toml services/crawler/pyproject.toml | sysdeps
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 (e.g. apt-get install python3.11 python3.11-venv)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"

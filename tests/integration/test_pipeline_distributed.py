@@ -74,6 +74,19 @@ def test_a_paper_through_kafka_s3_and_postgresql(kafka_url: str, s3_settings: St
         assert sorted(pipeline.storage.list(f"papers/{job.paper_id}/")) == stored
         assert len(pipeline.db.designs_of(job.paper_id)) == 2 and len(pipeline.db.figures_of(job.paper_id)) == 1
         assert pipeline.db.job(job.job_id)["status"] == "done"
+
+        # the embedded mode on the same paper gives the same graphs and code, byte for byte
+        embedded = Pipeline.open(InfraSettings(storage_url=(tmp_path / "store").as_uri(), bus_url="memory://",
+                                               db_url=f"sqlite:///{tmp_path / 'db.sqlite'}"), verify_code=False)
+        try:
+            assert embedded.drain(embedded.submit(pdf, "embedded").job_id)["status"] == "done"
+            ours = [k for k in stored if "/designs/" in k]
+            theirs = sorted(k for k in embedded.storage.list(f"papers/{job.paper_id}/") if "/designs/" in k)
+            assert ours == theirs and len(ours) > 20
+            for key in ours:
+                assert embedded.storage.get(key) == pipeline.storage.get(key), key
+        finally:
+            embedded.close()
     finally:
         stop.set()
         for thread in threads:

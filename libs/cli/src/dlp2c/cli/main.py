@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 from dlp2c.cli.classify import classify, train_classifier
+from dlp2c.cli.crawl import crawl
 from dlp2c.cli.figures import evaluate, extract
 from dlp2c.cli.run import run, sample, worker
 from dlp2c.cli.serve import apikey, serve
@@ -362,6 +363,7 @@ cli.add_command(run)
 cli.add_command(sample)
 cli.add_command(serve)
 cli.add_command(apikey)
+cli.add_command(crawl)
 cli.add_command(worker)
 
 

@@ -10,17 +10,12 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-import urllib.error
 import urllib.request
 from urllib.parse import urlparse
 
-from dlp2c.common.errors import Dlp2cError
+from dlp2c.common.fetch import FetchError, get_bytes
 
 ARXIV_ID = re.compile(r"^(?:arXiv:)?((?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?)$", re.IGNORECASE)
-
-
-class FetchError(Dlp2cError):
-    code = "fetch_failed"
 
 
 def arxiv_url(arxiv_id: str, template: str) -> str:
@@ -64,19 +59,4 @@ def fetch_pdf(url: str, max_bytes: int, timeout_s: float, allow_private: bool = 
     if parsed.username or parsed.password:
         raise FetchError("a URL with credentials in it is refused", "url")
     _check_host(parsed.hostname, allow_private)
-    request = urllib.request.Request(url, headers={"User-Agent": "dlp2c/0.1 (+paper to code)"})
-    try:
-        opener = urllib.request.build_opener(_CheckedRedirects(allow_private))
-        with opener.open(request, timeout=timeout_s) as response:
-            declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise FetchError(f"the PDF has {int(declared):,} bytes, more than {max_bytes:,}", url,
-                                 code="too_large")
-            data = response.read(max_bytes + 1)
-    except urllib.error.HTTPError as exc:
-        raise FetchError(f"the server answered {exc.code} {exc.reason}", url) from exc
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise FetchError(f"cannot fetch: {exc}", url) from exc
-    if len(data) > max_bytes:
-        raise FetchError(f"the PDF is larger than {max_bytes:,} bytes", url, code="too_large")
-    return data
+    return get_bytes(url, max_bytes, timeout_s, urllib.request.build_opener(_CheckedRedirects(allow_private)))

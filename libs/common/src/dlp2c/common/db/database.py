@@ -276,6 +276,26 @@ class Database:
                 finished.append({**job, **fields})
         return finished
 
+    # --- the crawler ------------------------------------------------------------------------------
+
+    def crawl(self, crawl_id: str, query: str) -> dict[str, Any]:
+        """The crawl's saved state (created at offset 0 the first time)."""
+        self._insert_new(schema.crawls, [{"id": crawl_id, "query": query[:4000], "start": 0, "total": None,
+                                          "submitted": 0, "status": "running", "updated_at": _now()}])
+        return self._one(select(schema.crawls).where(schema.crawls.c.id == crawl_id))  # type: ignore[return-value]
+
+    def save_crawl(self, crawl_id: str, **fields: Any) -> None:
+        self._update(schema.crawls, schema.crawls.c.id == crawl_id, {**fields, "updated_at": _now()})
+
+    def crawled(self, arxiv_id: str) -> dict[str, Any] | None:
+        return self._one(select(schema.crawled).where(schema.crawled.c.arxiv_id == arxiv_id))
+
+    def mark_crawled(self, arxiv_id: str, crawl_id: str, paper_id: str, status: str, error: str = "") -> None:
+        if not self._insert_new(schema.crawled, [{"arxiv_id": arxiv_id, "crawl_id": crawl_id, "paper_id": paper_id,
+                                                  "status": status, "error": error[:2000], "created_at": _now()}]):
+            self._update(schema.crawled, schema.crawled.c.arxiv_id == arxiv_id,
+                         {"paper_id": paper_id, "status": status, "error": error[:2000]})
+
     # --- API keys -------------------------------------------------------------------------------
 
     def add_api_key(self, key: str, owner: str) -> None:

@@ -31,9 +31,11 @@ def test_figure_round_trips(sample_pdf: Path, tmp_path: Path) -> None:
     assert figure.caption == sample.FIGURE_CAPTION
     assert figure.page == 1 and figure.kind == "vector"
     assert [w["text"] for w in figure.words] == sample.FIGURE_LAYERS
-    # The drawing spans the text width (1 to 7.5 inches less the last gap) and nothing of the body text.
-    assert figure.box.x0 == pytest.approx(72, abs=2) and figure.box.x1 == pytest.approx(515, abs=3)
-    assert figure.box.height == pytest.approx(0.36 * 72, abs=3)
+    # The drawing is the column of boxes, centred on the page, and nothing of the body text.
+    left = (sample.WIDTH - sample.BOX_W) / 2 * 72
+    assert figure.box.x0 == pytest.approx(left, abs=2)
+    assert figure.box.x1 == pytest.approx(left + sample.BOX_W * 72, abs=2)
+    assert figure.box.height == pytest.approx(sample.FIGURE_HEIGHT * 72, abs=3)
     crop = Image.open(tmp_path / figure.image)
     assert crop.width == pytest.approx((figure.box.width + 6) * 200 / 72, abs=3)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import threading
+from typing import Any
 
 import click
 from dlp2c.cli.figures import _fail, err
@@ -15,9 +16,12 @@ from dlp2c.cli.figures import _fail, err
 @click.option("--host", default=None, help="Address to listen on  [default: DLP2C_HTTP_HOST or 127.0.0.1]")
 @click.option("--port", type=click.IntRange(1, 65535), default=None,
               help="HTTP port  [default: DLP2C_HTTP_PORT or 8080]")
+@click.option("--grpc-port", type=click.IntRange(0, 65535), default=None,
+              help="gRPC port for every stage's service and PipelineService, with health and reflection "
+                   "(0: none)  [default: DLP2C_GRPC_PORT or 50061]")
 @click.option("--workers/--no-workers", default=True, show_default=True,
               help="Also run every stage's worker in this process (off: a gateway in front of separate workers).")
-def serve(host: str | None, port: int | None, workers: bool) -> None:
+def serve(host: str | None, port: int | None, grpc_port: int | None, workers: bool) -> None:
     """Serve the REST API (OpenAPI at /openapi.json, docs at /docs) and, by default, every pipeline stage
     in this process: one command for a lab server or a laptop.
 
@@ -33,6 +37,7 @@ def serve(host: str | None, port: int | None, workers: bool) -> None:
     from dlp2c.cli.pipeline import STAGE_NAMES, Pipeline
     from dlp2c.common.errors import Dlp2cError
     from dlp2c.common.logs import configure
+    from dlp2c.common.rpc import RpcSettings, build_server
     from dlp2c.gateway.app import create_app
     from dlp2c.gateway.settings import GatewaySettings
 
@@ -45,13 +50,36 @@ def serve(host: str | None, port: int | None, workers: bool) -> None:
     stop = threading.Event()
     threads = pipeline.run_threads(stop)
     app = create_app(pipeline.storage, pipeline.db, pipeline.bus, settings)
+    grpc_server = None
+    port_for_grpc = RpcSettings().grpc_port if grpc_port is None else grpc_port
+    if port_for_grpc:
+        services = grpc_services(pipeline, settings)
+        grpc_server, bound = build_server(services, port_for_grpc)
+        grpc_server.start()
+        err.print(f"gRPC on port {bound}: {', '.join(name for _, _, name in services)}", highlight=False)
     try:
         uvicorn.run(app, host=host or settings.http_host, port=port or settings.http_port, log_config=None)
     finally:
+        if grpc_server is not None:
+            grpc_server.stop(grace=5)
         stop.set()
         for thread in threads:
             thread.join(timeout=30)
         pipeline.close()
+
+
+def grpc_services(pipeline: Any, settings: Any) -> list:
+    """Every stage's gRPC servicer and the PipelineService over this process's store, database and bus."""
+    from dlp2c.classifier.server import registration as classifier
+    from dlp2c.codegen.server import registration as codegen
+    from dlp2c.flow.server import registration as flow
+    from dlp2c.gateway.rpc import registration as pipeline_service
+    from dlp2c.ocr.server import registration as ocr
+    from dlp2c.splitter.server import registration as splitter
+    from dlp2c.tables.server import registration as tables
+
+    return [splitter(), tables(), classifier(), flow(), ocr(), codegen(),
+            pipeline_service(pipeline.storage, pipeline.db, pipeline.bus, settings)]
 
 
 @click.group()

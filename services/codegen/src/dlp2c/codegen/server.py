@@ -1,22 +1,21 @@
 """The gRPC CodegenService: a thin servicer over :func:`dlp2c.codegen.generate.generate`.
 
 Run: ``python -m dlp2c.codegen.server`` (port from DLP2C_GRPC_PORT, default 50061). It serves
-``grpc.health.v1`` too, for Kubernetes' native gRPC probes.
+``grpc.health.v1`` (Kubernetes' native gRPC probes) and reflection too.
 """
 
 from __future__ import annotations
 
 import logging
-from concurrent import futures
 
 import grpc
 from dlp2c.codegen.generate import generate
 from dlp2c.codegen.settings import CodegenSettings
 from dlp2c.codegen.v1 import codegen_pb2 as pb
 from dlp2c.codegen.v1 import codegen_pb2_grpc as pb_grpc
+from dlp2c.common import rpc
 from dlp2c.common.errors import Dlp2cError
 from dlp2c.common.proto_io import from_proto
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 log = logging.getLogger("dlp2c.codegen")
 
@@ -48,17 +47,13 @@ class CodegenServicer(pb_grpc.CodegenServiceServicer):
 
 
 def build_server(port: int, max_workers: int = 4) -> tuple[grpc.Server, int]:
-    """A started-to-be server with the service and health checks; returns it and the bound port."""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
-                         options=[("grpc.max_receive_message_length", 64 << 20),
-                                  ("grpc.max_send_message_length", 64 << 20)])
-    pb_grpc.add_CodegenServiceServicer_to_server(CodegenServicer(), server)
-    checker = health.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(checker, server)
-    for name in (SERVICE_NAME, ""):
-        checker.set(name, health_pb2.HealthCheckResponse.SERVING)
-    bound = server.add_insecure_port(f"[::]:{port}")
-    return server, bound
+    """A started-to-be server with the service, health checks and reflection; returns it and the bound port."""
+    return rpc.build_server([(pb_grpc.add_CodegenServiceServicer_to_server, CodegenServicer(), SERVICE_NAME)],
+                            port, max_workers)
+
+
+def registration() -> rpc.Registration:
+    return (pb_grpc.add_CodegenServiceServicer_to_server, CodegenServicer(), SERVICE_NAME)
 
 
 def main() -> None:

@@ -52,9 +52,13 @@ def _paragraph(fig: plt.Figure, top: float, text: str = PARAGRAPH) -> float:
     return top + len(textwrap.wrap(text, 100)) * 0.18
 
 
+BOX_W, BOX_H, BOX_GAP = 1.7, 0.3, 0.2  # inches: the figure's layer boxes, stacked top to bottom, centred
+FIGURE_HEIGHT = len(FIGURE_LAYERS) * (BOX_H + BOX_GAP) - BOX_GAP
+
+
 def _figure(fig: plt.Figure, top: float) -> float:
     """The layers top to bottom, one box each, joined by arrows: how Keras and Caffe draw a network."""
-    box_w, box_h, gap = 1.7, 0.3, 0.2
+    box_w, box_h, gap = BOX_W, BOX_H, BOX_GAP
     x = (WIDTH - box_w) / 2
     for i, name in enumerate(FIGURE_LAYERS):
         y = _y(top + i * (box_h + gap) + box_h)
@@ -66,7 +70,7 @@ def _figure(fig: plt.Figure, top: float) -> float:
             fig.patches.append(FancyArrowPatch((_x(x + box_w / 2), y + (box_h + gap) / HEIGHT),
                                                (_x(x + box_w / 2), y + box_h / HEIGHT),
                                                transform=fig.transFigure, arrowstyle="-|>", mutation_scale=10))
-    return top + len(FIGURE_LAYERS) * (box_h + gap) - gap
+    return top + FIGURE_HEIGHT
 
 
 def _table(fig: plt.Figure, top: float) -> float:

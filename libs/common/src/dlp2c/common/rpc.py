@@ -1,0 +1,61 @@
+"""A gRPC server for one or more servicers, with what every service of ours serves beside them:
+``grpc.health.v1`` (Kubernetes' native gRPC probes) and server reflection (so ``grpcurl`` and other
+tools can list and call the API without the .proto files)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent import futures
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# (the generated add_XServicer_to_server function, the servicer, the service's full name)
+Registration = tuple[Callable[[Any, grpc.Server], None], Any, str]
+MAX_MESSAGE = 128 << 20  # a PDF or a batch of figures
+
+
+def build_server(services: Sequence[Registration], port: int, max_workers: int = 4) -> tuple[grpc.Server, int]:
+    """A server (not started) with the services, health and reflection; returns it and its bound port."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
+                         options=[("grpc.max_receive_message_length", MAX_MESSAGE),
+                                  ("grpc.max_send_message_length", MAX_MESSAGE)])
+    checker = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(checker, server)
+    names = []
+    for add, servicer, name in services:
+        add(servicer, server)
+        checker.set(name, health_pb2.HealthCheckResponse.SERVING)
+        names.append(name)
+    checker.set("", health_pb2.HealthCheckResponse.SERVING)
+    reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    bound = server.add_insecure_port(f"[::]:{port}")
+    return server, bound
+
+
+class RpcSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DLP2C_")
+
+    grpc_port: int = 50061
+    grpc_workers: int = 4
+
+
+def serve_forever(services: Sequence[Registration], name: str) -> None:
+    """Run a service's gRPC server until the process is stopped (``python -m dlp2c.<stage>.server``)."""
+    from dlp2c.common.logs import configure
+
+    configure()
+    settings = RpcSettings()
+    server, port = build_server(services, settings.grpc_port, settings.grpc_workers)
+    server.start()
+    logging.getLogger(f"dlp2c.{name}").info("%s listening on port %d", name, port)
+    server.wait_for_termination()
+
+
+def abort_bad_input(context: grpc.ServicerContext, error: Exception) -> None:
+    """INVALID_ARGUMENT with the error's code and message (what and where), for a bad request."""
+    context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"{getattr(error, 'code', 'error')}: {error}")

@@ -1,1 +1,0 @@
-"""The arXiv crawler: papers found by query and date range, fetched and submitted to the pipeline."""

@@ -1,1 +1,0 @@
-"""PDF splitting: a paper in, its figures (cropped, with captions) and tables (with cells) out."""

@@ -1,1 +1,0 @@
-"""Tables: which describe a network (and how it flows), and the network they describe."""

@@ -20,6 +20,7 @@ import classifier  # noqa: E402
 import codegen  # noqa: E402
 import figures  # noqa: E402
 import foundation  # noqa: E402
+import pipeline  # noqa: E402
 import simulator  # noqa: E402
 import splitting  # noqa: E402
 
@@ -39,7 +40,10 @@ def main() -> None:
                         help="fresh simulated models (every style) for the classifier section, with twice as many "
                              "other figures")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for the figure section")
-    parser.add_argument("--only", choices=("foundation", "codegen", "simulator", "figures", "classifier", "splitting"),
+    parser.add_argument("--pipeline-papers", type=int, default=50,
+                        help="papers through the running system (the real PDFs, repeated with different ids)")
+    parser.add_argument("--only", choices=("foundation", "codegen", "simulator", "figures", "classifier", "splitting",
+                                           "pipeline"),
                         help="run one section and replace only it in an existing REPORT.md")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -60,6 +64,8 @@ def main() -> None:
                                                  args.out)),
         "splitting": ("PDF splitting and tables: speed on the real papers, design tables read into graphs",
                       lambda: splitting.report(splitting.run(realdata), args.out)),
+        "pipeline": ("the running system: papers end to end, embedded and distributed (1 and 2 workers per stage)",
+                     lambda: pipeline.report(pipeline.run(realdata, args.pipeline_papers), args.out)),
     }
     sections = []
     for name, (what, make) in runs.items():

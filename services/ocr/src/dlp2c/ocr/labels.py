@@ -138,7 +138,8 @@ def _find_type(text: str, vocabulary: tuple[str, ...]) -> _Typed | None:
             before = line[:match.start()].rstrip()
             named_above = index > 0 and re.search(r"[A-Za-z0-9_]{3}", "".join(text.splitlines()[:index])) is not None
             marked = (bool(before) and before[-1] in _OPENERS) or (named_above and not before)
-            keyword = match.group(0).lower() in ("input", "output", "pad") and _KEYWORD_AFTER.match(rest) is not None
+            keyword = (match.group(0).lower() in ("input", "output", "pad") and _KEYWORD_AFTER.match(rest) is not None
+                       and len(text.split()) > 1)  # a node that says only "Input" is an input layer
             for word in words:
                 if keyword or word.lower() in _NOT_TYPES or len(word) < 3:
                     continue

@@ -83,8 +83,9 @@ def test_bad_submissions_say_what_is_wrong(gateway: Gateway) -> None:
     both = _post(gateway, files={"pdf": ("a.pdf", PDF)}, data={"arxiv_id": "1409.1556"})
     assert both.status_code == 400 and "exactly one" in both.json()["error"]["message"]
     assert _post(gateway, data={"arxiv_id": "../../etc/passwd"}).json()["error"]["code"] == "fetch_failed"
-    callback = _post(gateway, files={"pdf": ("a.pdf", PDF)}, data={"callback_url": "file:///etc/passwd"})
-    assert callback.status_code == 400
+    for url in ("file:///etc/passwd", "http://127.0.0.1:5432/", "http://u:p@example.org/"):
+        callback = _post(gateway, files={"pdf": ("a.pdf", PDF)}, data={"callback_url": url})
+        assert callback.status_code == 400, url
     large = _post(gateway, files={"pdf": ("a.pdf", PDF + b"0" * 10_000)})
     assert large.status_code == 413 and large.json()["error"]["code"] == "too_large"
     assert gateway.bus.messages(Topic.PAPERS) == []

@@ -19,7 +19,7 @@ from dlp2c.common.db import Database
 from dlp2c.common.errors import Dlp2cError
 from dlp2c.common.storage import Storage, StorageError
 from dlp2c.common.submit import submit_pdf
-from dlp2c.gateway.fetch import FetchError, arxiv_url, fetch_pdf
+from dlp2c.gateway.fetch import FetchError, arxiv_url, check_callback, fetch_pdf
 from dlp2c.gateway.settings import GatewaySettings
 from fastapi import Depends, FastAPI, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
@@ -54,7 +54,8 @@ def create_app(storage: Storage, db: Database, bus: Bus, settings: GatewaySettin
 
     @app.exception_handler(Dlp2cError)
     async def _bad_input(_request: Request, exc: Dlp2cError) -> JSONResponse:
-        status = 502 if isinstance(exc, FetchError) and exc.code == "fetch_failed" else 400
+        status = 502 if isinstance(exc, FetchError) and exc.code == "fetch_failed" and exc.where != "callback_url" \
+            else 400
         if exc.code == "too_large":
             status = 413
         return _error(status, exc.code, exc.message, exc.where)
@@ -123,8 +124,8 @@ def create_app(storage: Storage, db: Database, bus: Bus, settings: GatewaySettin
         if len(given) != 1:
             raise ApiError(400, "bad_submission", "give exactly one of: pdf (a file), arxiv_id, url",
                            ", ".join(given))
-        if callback_url and not callback_url.startswith(("http://", "https://")):
-            raise ApiError(400, "bad_submission", "callback_url must be an http(s) URL", "callback_url")
+        if callback_url:
+            check_callback(callback_url, settings.allow_private_urls)
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > settings.max_upload_bytes + 64 * 1024:
             SUBMISSIONS.labels("too_large").inc()

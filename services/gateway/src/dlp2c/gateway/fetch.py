@@ -25,6 +25,16 @@ def arxiv_url(arxiv_id: str, template: str) -> str:
     return template.replace("{id}", match.group(1))
 
 
+def check_callback(url: str, allow_private: bool) -> None:
+    """A callback URL is POSTed to by the workers: http(s), no credentials, a public address."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise FetchError("callback_url must be an http(s) URL", "callback_url", code="bad_submission")
+    if parsed.username or parsed.password:
+        raise FetchError("a callback URL with credentials in it is refused", "callback_url", code="bad_submission")
+    _check_host(parsed.hostname, allow_private)
+
+
 def _check_host(host: str, allow_private: bool) -> None:
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}

@@ -10,6 +10,7 @@ from dlp2c.common.db import Database
 from dlp2c.common.errors import Dlp2cError
 from dlp2c.common.storage import Storage
 from dlp2c.common.submit import submit_pdf
+from dlp2c.gateway.fetch import check_callback
 from dlp2c.gateway.settings import GatewaySettings
 from dlp2c.pipeline.v1 import pipeline_pb2 as pb
 from dlp2c.pipeline.v1 import pipeline_pb2_grpc as pb_grpc
@@ -33,9 +34,9 @@ class PipelineServicer(pb_grpc.PipelineServiceServicer):
                 or self.db.active_jobs(owner) >= self.settings.max_jobs_per_key):
             context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
                           f"too many jobs running; retry in {self.settings.retry_after_s} s")
-        if request.callback_url and not request.callback_url.startswith(("http://", "https://")):
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "callback_url must be an http(s) URL")
         try:
+            if request.callback_url:
+                check_callback(request.callback_url, self.settings.allow_private_urls)
             submission = submit_pdf(self.storage, self.db, self.bus, request.pdf, "grpc", owner,
                                     request.callback_url)
         except Dlp2cError as exc:

@@ -54,8 +54,7 @@ def create_app(storage: Storage, db: Database, bus: Bus, settings: GatewaySettin
 
     @app.exception_handler(Dlp2cError)
     async def _bad_input(_request: Request, exc: Dlp2cError) -> JSONResponse:
-        status = 502 if isinstance(exc, FetchError) and exc.code == "fetch_failed" and exc.where != "callback_url" \
-            else 400
+        status = 502 if isinstance(exc, FetchError) and exc.code == "fetch_failed" else 400
         if exc.code == "too_large":
             status = 413
         return _error(status, exc.code, exc.message, exc.where)

@@ -32,7 +32,10 @@ def check_callback(url: str, allow_private: bool) -> None:
         raise FetchError("callback_url must be an http(s) URL", "callback_url", code="bad_submission")
     if parsed.username or parsed.password:
         raise FetchError("a callback URL with credentials in it is refused", "callback_url", code="bad_submission")
-    _check_host(parsed.hostname, allow_private)
+    try:
+        _check_host(parsed.hostname, allow_private)
+    except FetchError as exc:
+        raise FetchError(exc.message, "callback_url", exc.hint, code="bad_submission") from exc
 
 
 def _check_host(host: str, allow_private: bool) -> None:

@@ -82,7 +82,10 @@ def test_bad_submissions_say_what_is_wrong(gateway: Gateway) -> None:
     assert not_pdf.status_code == 400 and "not a PDF" in not_pdf.json()["error"]["message"]
     both = _post(gateway, files={"pdf": ("a.pdf", PDF)}, data={"arxiv_id": "1409.1556"})
     assert both.status_code == 400 and "exactly one" in both.json()["error"]["message"]
-    assert _post(gateway, data={"arxiv_id": "../../etc/passwd"}).json()["error"]["code"] == "fetch_failed"
+    traversal = _post(gateway, data={"arxiv_id": "../../etc/passwd"})
+    assert traversal.status_code == 400 and traversal.json()["error"]["code"] == "bad_url"
+    private = _post(gateway, data={"url": "http://127.0.0.1:5432/paper.pdf"})
+    assert private.status_code == 400 and "non-public" in private.json()["error"]["message"]
     for url in ("file:///etc/passwd", "http://127.0.0.1:5432/", "http://u:p@example.org/"):
         callback = _post(gateway, files={"pdf": ("a.pdf", PDF)}, data={"callback_url": url})
         assert callback.status_code == 400, url

@@ -21,7 +21,8 @@ ARXIV_ID = re.compile(r"^(?:arXiv:)?((?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\
 def arxiv_url(arxiv_id: str, template: str) -> str:
     match = ARXIV_ID.match(arxiv_id.strip())
     if not match:
-        raise FetchError(f"{arxiv_id[:60]!r} is not an arXiv id", "arxiv_id", "like 1409.1556 or cs/0112017")
+        raise FetchError(f"{arxiv_id[:60]!r} is not an arXiv id", "arxiv_id", "like 1409.1556 or cs/0112017",
+                         code="bad_url")
     return template.replace("{id}", match.group(1))
 
 
@@ -42,13 +43,13 @@ def _check_host(host: str, allow_private: bool) -> None:
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
     except socket.gaierror as exc:
-        raise FetchError(f"cannot resolve {host!r}: {exc}", "url") from exc
+        raise FetchError(f"cannot resolve {host!r}: {exc}", "url", code="bad_url") from exc
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
         if not allow_private and (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
                                   or ip.is_multicast or ip.is_unspecified):
             raise FetchError(f"{host!r} resolves to a non-public address", "url",
-                             "submit the PDF itself, or set DLP2C_ALLOW_PRIVATE_URLS for a lab mirror")
+                             "submit the PDF itself, or set DLP2C_ALLOW_PRIVATE_URLS for a lab mirror", code="bad_url")
 
 
 class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
@@ -68,8 +69,8 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
 def fetch_pdf(url: str, max_bytes: int, timeout_s: float, allow_private: bool = False) -> bytes:
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise FetchError("only http and https URLs can be fetched", "url")
+        raise FetchError("only http and https URLs can be fetched", "url", code="bad_url")
     if parsed.username or parsed.password:
-        raise FetchError("a URL with credentials in it is refused", "url")
+        raise FetchError("a URL with credentials in it is refused", "url", code="bad_url")
     _check_host(parsed.hostname, allow_private)
     return get_bytes(url, max_bytes, timeout_s, urllib.request.build_opener(_CheckedRedirects(allow_private)))

@@ -42,6 +42,7 @@ class RpcSettings(BaseSettings):
 
     grpc_port: int = 50061
     grpc_workers: int = 4
+    metrics_port: int = 0  # Prometheus metrics over HTTP; 0: none
 
 
 def serve_forever(services: Sequence[Registration], name: str) -> None:
@@ -50,6 +51,10 @@ def serve_forever(services: Sequence[Registration], name: str) -> None:
 
     configure()
     settings = RpcSettings()
+    if settings.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.metrics_port)
     server, port = build_server(services, settings.grpc_port, settings.grpc_workers)
     server.start()
     logging.getLogger(f"dlp2c.{name}").info("%s listening on port %d", name, port)

@@ -26,6 +26,7 @@ from dlp2c.splitter.v1 import splitter_pb2, splitter_pb2_grpc
 from dlp2c.tables.v1 import tables_pb2, tables_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from prometheus_client import REGISTRY
 
 from .conftest import free_port
 
@@ -84,13 +85,16 @@ def test_each_stage_over_grpc(channel: tuple) -> None:
     assert len(json.loads(skeleton)["nodes"]) == 8
     read = json.loads(ocr_pb2_grpc.OcrServiceStub(chan).Read(
         ocr_pb2.ReadRequest(image=image, skeleton_json=skeleton)).figure_graph_json)
-    assert [n["op"] for n in read["nodes"] if n["kind"] == "layer"][:2] == ["Conv2D", "MaxPooling2D"]
+    assert [n["op"] for n in read["nodes"] if n["kind"] == "layer"][:3] == ["Input", "Conv2D", "MaxPooling2D"]
     generated = codegen_pb2_grpc.CodegenServiceStub(chan).Generate(
         codegen_pb2.GenerateRequest(graph=table.designs[0].graph, targets=[codegen_pb2.TARGET_PYTORCH]))
     assert generated.params == 25_578 and [f.path for f in generated.files] == ["pytorch/model.py"]
     with pytest.raises(grpc.RpcError) as caught:
         splitter_pb2_grpc.SplitterServiceStub(chan).Split(splitter_pb2.SplitRequest(pdf=b"not a pdf"))
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "not_pdf" in caught.value.details()
+    calls = {"method": "/dlp2c.splitter.v1.SplitterService/Split"}
+    assert REGISTRY.get_sample_value("dlp2c_grpc_calls_total", {**calls, "code": "OK"}) >= 1
+    assert REGISTRY.get_sample_value("dlp2c_grpc_calls_total", {**calls, "code": "INVALID_ARGUMENT"}) >= 1
 
 
 def test_the_pipeline_service_takes_a_paper_to_its_designs(channel: tuple) -> None:

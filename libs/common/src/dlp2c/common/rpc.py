@@ -5,6 +5,7 @@ tools can list and call the API without the .proto files)."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from concurrent import futures
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from prometheus_client import Counter, Histogram
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # (the generated add_XServicer_to_server function, the servicer, the service's full name)
@@ -19,9 +21,38 @@ Registration = tuple[Callable[[Any, grpc.Server], None], Any, str]
 MAX_MESSAGE = 128 << 20  # a PDF or a batch of figures
 
 
+CALLS = Counter("dlp2c_grpc_calls_total", "gRPC calls served, by method and status code", ["method", "code"])
+CALL_SECONDS = Histogram("dlp2c_grpc_seconds", "Time to answer a gRPC call", ["method"],
+                         buckets=(0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120))
+
+
+class _Metrics(grpc.ServerInterceptor):
+    """Counts and times every unary call (all our methods are unary)."""
+
+    def intercept_service(self, continuation: Callable, details: grpc.HandlerCallDetails) -> Any:
+        handler = continuation(details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        method, inner = details.method, handler.unary_unary
+
+        def timed(request: Any, context: grpc.ServicerContext) -> Any:
+            started = time.perf_counter()
+            code = "OK"
+            try:
+                return inner(request, context)
+            except Exception:
+                code = (context.code() or grpc.StatusCode.UNKNOWN).name
+                raise
+            finally:
+                CALLS.labels(method, code).inc()
+                CALL_SECONDS.labels(method).observe(time.perf_counter() - started)
+
+        return grpc.unary_unary_rpc_method_handler(timed, handler.request_deserializer, handler.response_serializer)
+
+
 def build_server(services: Sequence[Registration], port: int, max_workers: int = 4) -> tuple[grpc.Server, int]:
     """A server (not started) with the services, health and reflection; returns it and its bound port."""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers), interceptors=[_Metrics()],
                          options=[("grpc.max_receive_message_length", MAX_MESSAGE),
                                   ("grpc.max_send_message_length", MAX_MESSAGE)])
     checker = health.HealthServicer()

@@ -15,6 +15,9 @@ class CodegenSettings(BaseSettings):
     verify_timeout_s: float = 120.0  # per design, per target
     grpc_port: int = 50061
     verify_code: bool = True  # the pipeline's codegen stage builds and runs what it wrote, per target
+    # The ONNX target stores its (random) weights: 138M parameters are 530 MB. Above this many, the
+    # pipeline defers it (`dlp2c generate graph.json -t onnx` writes it on demand); the CLI never does.
+    onnx_max_params: int = 20_000_000
 
     def caffe_interpreter(self) -> Path | None:
         candidate = self.caffe_python or self.caffe_home / "venv" / "bin" / "python"

@@ -10,7 +10,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from dlp2c.codegen.generate import generate
+from dlp2c.codegen.generate import Generated, render_target
+from dlp2c.codegen.plan import make_plan
 from dlp2c.codegen.settings import CodegenSettings
 from dlp2c.codegen.verify import verify
 from dlp2c.common.events import Envelope, Topic, follow
@@ -46,7 +47,13 @@ class CodegenStage:
             report = json.loads(ctx.storage.get(report_key))
         else:
             graph = Graph.loads(ctx.storage.get(found.graph_key).decode())
-            generated = generate(graph, ["all"])
+            plan = make_plan(graph)
+            deferred = {}
+            if plan.total_params > self.settings.onnx_max_params:
+                deferred["onnx"] = (f"{plan.total_params:,} parameters: the ONNX file would hold "
+                                    f"{plan.total_params * 4 / 2**20:,.0f} MB of random weights; write it with "
+                                    "`dlp2c generate graph.json -t onnx`")
+            generated = Generated(plan, {t: render_target(plan, t) for t in TARGETS if t not in deferred})
             files = generated.files()
             checks: dict[str, dict] = {}
             if self.settings.verify_code:
@@ -59,13 +66,18 @@ class CodegenStage:
             failed = sorted({t for t, r in generated.results.items() if not r.ok}
                             | {t for t, c in checks.items() if not c["ok"]})
             report = {"params": generated.plan.total_params, "files": sorted(files), "checks": checks,
+                      "deferred": deferred,
                       "failed_targets": failed, "verified": self.settings.verify_code,
                       "errors": {t: str(r.error) for t, r in generated.results.items() if r.error is not None}}
             ctx.storage.put(report_key, json.dumps(report, indent=1).encode(), "application/json")
-        code_keys = {t: f"{prefix}/{t}" for t in TARGETS if t not in report["failed_targets"]}
+        code_keys = {t: f"{prefix}/{t}" for t in TARGETS
+                     if t not in report["failed_targets"] and t not in report.get("deferred", {})}
         code_keys["all"] = f"{prefix}/code.zip"
+        row = ctx.db.design(found.design_id) or {"notes": []}
+        notes = row["notes"] + [f"{t}: not stored, {why}" for t, why in report.get("deferred", {}).items()
+                                if f"{t}: not stored, {why}" not in row["notes"]]
         ctx.db.set_design(found.design_id, status="generated", params=report["params"], code_keys=code_keys,
-                          failed_targets=report["failed_targets"], error="")
+                          failed_targets=report["failed_targets"], notes=notes, error="")
         finished = pb.DesignFinished(design_id=found.design_id, graph_key=found.graph_key, params=report["params"],
                                      failed_targets=report["failed_targets"])
         finished.code_keys.update(code_keys)

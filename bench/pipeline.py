@@ -77,12 +77,17 @@ def run_embedded(batch: list[tuple[str, bytes]], work: Path) -> dict:
             per_paper.append(time.perf_counter() - t0)
             statuses[job["status"]] += 1
             designs += len(pipeline.db.designs_of(submission.paper_id))
+        with pipeline.db.engine.connect() as conn:
+            figure_states = dict(conn.exec_driver_sql("SELECT status, count(*) FROM figures GROUP BY status").all())
+            design_states = {f"{a} {b}": n for a, b, n in conn.exec_driver_sql(
+                "SELECT source, status, count(*) FROM designs GROUP BY source, status").all()}
     finally:
         pipeline.close()
     wall = time.perf_counter() - started
     after = _stage_seconds(generate_latest(REGISTRY).decode())
     return {"papers": len(batch), "wall_s": wall, "per_paper_s": per_paper, "statuses": dict(statuses),
-            "designs": designs, "stage_s": {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}}
+            "designs": designs, "figure_states": figure_states, "design_states": design_states,
+            "stage_s": {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}}
 
 
 class _Callbacks(BaseHTTPRequestHandler):
@@ -251,6 +256,10 @@ def run(realdata: Path | None, count: int = 50) -> dict:
     return {"embedded": embedded, "distributed_1": one, "distributed_2": two, "cores": os.cpu_count()}
 
 
+def _counts(states: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(states.items())) or "-"
+
+
 def _shares(stage_s: dict[str, float]) -> str:
     total = sum(stage_s.values()) or 1.0
     return ", ".join(f"{s} {stage_s.get(s, 0.0) / total:.0%}" for s in STAGES)
@@ -282,6 +291,8 @@ def report(res: dict, out: Path) -> str:
         "",
         f"- Embedded: median {median:.2f} s per paper in one process (goal: a median paper under 5 s per core); "
         f"time shares: {_shares(e['stage_s'])}.",
+        f"- What the embedded run found: figures {_counts(e.get('figure_states', {}))}; designs "
+        f"{_counts(e.get('design_states', {}))}.",
         f"- Scaling from 1 to 2 workers per stage: {one['wall_s'] / two['wall_s']:.2f}x (on {cores} cores, "
         "where 12 worker processes share the same CPUs: the ratio measures overhead and overlap, not capacity).",
         f"- Distributed time shares (1 worker per stage): {_shares(one['stage_s'])}.",

@@ -62,6 +62,11 @@ class Stage(Protocol):
         ...
 
 
+def reason(error: Exception) -> str:
+    """What a failed item records: the error's code and message (bounded)."""
+    return f"{getattr(error, 'code', type(error).__name__)}: {error}"[:2000]
+
+
 def is_transient(error: Exception) -> bool:
     if isinstance(error, Dlp2cError):
         return bool(getattr(error, "transient", False))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dlp2c.classifier.classify import DEFAULT_MODEL, Classifier
 from dlp2c.classifier.data import decode_figure
 from dlp2c.common.events import Envelope, Topic, follow
-from dlp2c.common.worker import Context, Output
+from dlp2c.common.worker import Context, Output, reason
 from dlp2c.events.v1 import events_pb2 as pb
 
 
@@ -34,4 +34,4 @@ class ClassifyStage:
 
     def failed(self, event: Envelope, error: Exception, ctx: Context) -> None:
         ctx.db.set_figure(event.paper_id, event.figure_found.figure_id, status="failed",
-                          error=f"{getattr(error, 'code', type(error).__name__)}: {error}"[:2000])
+                          error=reason(error))

@@ -16,7 +16,7 @@ from dlp2c.codegen.settings import CodegenSettings
 from dlp2c.codegen.verify import verify
 from dlp2c.common.events import Envelope, Topic, follow
 from dlp2c.common.graph import Graph
-from dlp2c.common.worker import Context, Output
+from dlp2c.common.worker import Context, Output, reason
 from dlp2c.events.v1 import events_pb2 as pb
 
 TARGETS = ("keras", "caffe", "pytorch", "onnx")
@@ -85,4 +85,4 @@ class CodegenStage:
 
     def failed(self, event: Envelope, error: Exception, ctx: Context) -> None:
         ctx.db.set_design(event.design_found.design_id, status="failed",
-                          error=f"{getattr(error, 'code', type(error).__name__)}: {error}"[:2000])
+                          error=reason(error))

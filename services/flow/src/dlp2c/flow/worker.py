@@ -8,7 +8,7 @@ import json
 import cv2
 import numpy as np
 from dlp2c.common.events import Envelope, Topic, follow
-from dlp2c.common.worker import Context, Output
+from dlp2c.common.worker import Context, Output, reason
 from dlp2c.events.v1 import events_pb2 as pb
 from dlp2c.flow.detect import FlowError, detect
 
@@ -48,4 +48,4 @@ class FlowStage:
 
     def failed(self, event: Envelope, error: Exception, ctx: Context) -> None:
         ctx.db.set_figure(event.paper_id, event.figure_classified.figure_id, status="failed",
-                          error=f"{getattr(error, 'code', type(error).__name__)}: {error}"[:2000])
+                          error=reason(error))

@@ -13,7 +13,7 @@ from dlp2c.common.db import design_id
 from dlp2c.common.events import Envelope, Topic, follow
 from dlp2c.common.figure import FigureGraph
 from dlp2c.common.graph import Graph
-from dlp2c.common.worker import Context, Output
+from dlp2c.common.worker import Context, Output, reason
 from dlp2c.events.v1 import events_pb2 as pb
 from dlp2c.ocr.figure import FigureError, read_figure
 from dlp2c.ocr.overlay import overlay
@@ -81,4 +81,4 @@ class OcrStage:
 
     def failed(self, event: Envelope, error: Exception, ctx: Context) -> None:
         ctx.db.set_figure(event.paper_id, event.flow_detected.figure_id, status="failed",
-                          error=f"{getattr(error, 'code', type(error).__name__)}: {error}"[:2000])
+                          error=reason(error))

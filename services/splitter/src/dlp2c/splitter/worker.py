@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from dlp2c.common.events import Envelope, Topic, follow
-from dlp2c.common.worker import Context, Output
+from dlp2c.common.worker import Context, Output, reason
 from dlp2c.events.v1 import events_pb2 as pb
 from dlp2c.splitter.isolate import split_isolated
 from dlp2c.splitter.limits import Limits
@@ -50,13 +50,8 @@ class SplitStage:
         return [(Topic.SPLIT, follow(event, paper_split=pb.PaperSplit(manifest_key=manifest_key)))]
 
     def failed(self, event: Envelope, error: Exception, ctx: Context) -> None:
-        ctx.db.set_paper(event.paper_id, status="failed", error=_reason(error))
+        ctx.db.set_paper(event.paper_id, status="failed", error=reason(error))
 
 
 def _manifest(result: Split) -> bytes:
     return json.dumps(result.to_json(), indent=1).encode()
-
-
-def _reason(error: Exception) -> str:
-    code = getattr(error, "code", type(error).__name__)
-    return f"{code}: {error}"[:2000]

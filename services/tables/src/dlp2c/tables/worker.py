@@ -11,7 +11,7 @@ from typing import Any
 from dlp2c.common.db import design_id
 from dlp2c.common.document import PaperFigure, Table
 from dlp2c.common.events import Envelope, Topic, follow
-from dlp2c.common.worker import Context, Output
+from dlp2c.common.worker import Context, Output, reason
 from dlp2c.events.v1 import events_pb2 as pb
 from dlp2c.tables.kind import classify
 from dlp2c.tables.read import read_table
@@ -72,4 +72,4 @@ class TablesStage:
 
     def failed(self, event: Envelope, error: Exception, ctx: Context) -> None:
         ctx.db.set_paper(event.paper_id, status="failed",
-                         error=f"{getattr(error, 'code', type(error).__name__)}: {error}"[:2000])
+                         error=reason(error))

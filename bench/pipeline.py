@@ -123,8 +123,8 @@ def _infrastructure() -> Iterator[dict[str, str]]:
         conn.execute(f'CREATE DATABASE "{database}"')
     time.sleep(0.5)
     try:
-        # a fresh bucket per run: moto keeps objects process-wide, and stored outputs would be reused
-        yield {"DLP2C_BUS_URL": f"kafka://127.0.0.1:{kafka_port}", "DLP2C_STORAGE_URL": f"s3://{database.replace('_', '-')}",
+        bucket = database.replace("_", "-")  # fresh per run: moto keeps objects process-wide
+        yield {"DLP2C_BUS_URL": f"kafka://127.0.0.1:{kafka_port}", "DLP2C_STORAGE_URL": f"s3://{bucket}",
                "DLP2C_DB_URL": admin.rsplit("/", 1)[0] + "/" + database, "DLP2C_S3_ENDPOINT": f"127.0.0.1:{s3_port}",
                "DLP2C_S3_ACCESS_KEY": "bench", "DLP2C_S3_SECRET_KEY": "bench", "DLP2C_S3_REGION": "us-east-1",
                "DLP2C_KAFKA_PARTITIONS": "4", "DLP2C_VERIFY_CODE": "false", "LOG_LEVEL": "WARNING"}

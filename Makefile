@@ -13,7 +13,7 @@ PACKAGES := -e libs/common -e libs/cli -e services/codegen -e services/simulator
 SYSTEM_BINS := dot:graphviz tesseract:tesseract-ocr
 RUN_OUT ?= out/run
 
-.PHONY: help setup sysdeps proto schema caffe run serve test test-fast bench lint clean train-classifier
+.PHONY: help setup sysdeps proto schema caffe run serve test test-fast bench lint clean train-classifier images helm-lint
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -73,6 +73,15 @@ CLASSIFIER_MODEL ?= services/classifier/src/dlp2c/classifier/model/figure-classi
 train-classifier: setup ## Rebuild the shipped figure classifier from scratch: simulate its data, train (~30 min on 2 cores)
 	$(BIN)/dlp2c simulate -n 1200 --styles all --negatives 2400 --seed 7001 -o $(CLASSIFIER_DATA)
 	$(BIN)/dlp2c train-classifier $(CLASSIFIER_DATA) -o $(CLASSIFIER_MODEL) --epochs 10 --seed 0
+
+IMAGE_TAG ?= 0.1.0
+images: ## Build the container images (needs a Docker engine): dlp2c and the classifier's CUDA variant
+	@command -v docker >/dev/null || { echo "error: no docker here; the images build wherever a Docker engine runs"; exit 1; }
+	docker build -f docker/Dockerfile -t dlp2c:$(IMAGE_TAG) .
+	docker build -f docker/Dockerfile.cuda -t dlp2c-classifier-cuda:$(IMAGE_TAG) .
+
+helm-lint: setup ## Render the Helm chart for several value sets (Helm v4's library), lint it, validate every object offline
+	$(BIN)/python deploy/helm/check.py
 
 lint: setup ## Static checks
 	$(BIN)/ruff check libs services tests bench

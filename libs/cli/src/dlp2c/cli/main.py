@@ -20,7 +20,7 @@ from dlp2c.cli.classify import classify, train_classifier
 from dlp2c.cli.crawl import crawl
 from dlp2c.cli.figures import evaluate, extract
 from dlp2c.cli.run import run, sample, worker
-from dlp2c.cli.serve import apikey, serve
+from dlp2c.cli.serve import apikey, init, serve
 from dlp2c.cli.simulate import simulate
 from dlp2c.cli.split import split
 from dlp2c.common.catalog import CATALOG, REQUIRED, TensorType
@@ -363,6 +363,7 @@ cli.add_command(run)
 cli.add_command(sample)
 cli.add_command(serve)
 cli.add_command(apikey)
+cli.add_command(init)
 cli.add_command(crawl)
 cli.add_command(worker)
 

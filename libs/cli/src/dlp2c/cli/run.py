@@ -122,7 +122,10 @@ def sample(path: Path) -> None:
 @click.argument("stage", type=click.Choice(["splitter", "tables", "classifier", "flow", "ocr", "codegen", "all"]))
 @click.option("--metrics-port", type=click.IntRange(0, 65535), default=0, show_default=True,
               help="Serve Prometheus metrics on this port (0: none).")
-def worker(stage: str, metrics_port: int) -> None:
+@click.option("--grpc-port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Also serve the stage's gRPC service here, with grpc.health.v1 (Kubernetes' probes) and "
+                   "reflection (0: none).")
+def worker(stage: str, metrics_port: int, grpc_port: int) -> None:
     """Run one stage (or all) as a worker on the configured bus, store and database until interrupted.
 
     \b
@@ -148,6 +151,14 @@ def worker(stage: str, metrics_port: int) -> None:
         pipeline = Pipeline.open(stages=STAGE_NAMES if stage == "all" else (stage,))
     except Dlp2cError as exc:
         _fail(exc)
+    grpc_server = None
+    if grpc_port:
+        from dlp2c.cli.serve import stage_registration
+        from dlp2c.common.rpc import build_server
+
+        names = STAGE_NAMES if stage == "all" else (stage,)
+        grpc_server, _ = build_server([stage_registration(name) for name in names], grpc_port)
+        grpc_server.start()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -155,6 +166,8 @@ def worker(stage: str, metrics_port: int) -> None:
     try:
         stop.wait()
     finally:
+        if grpc_server is not None:
+            grpc_server.stop(grace=5)
         for thread in threads:
             thread.join(timeout=30)
         pipeline.close()

@@ -53,7 +53,10 @@ def serve(host: str | None, port: int | None, grpc_port: int | None, workers: bo
     grpc_server = None
     port_for_grpc = RpcSettings().grpc_port if grpc_port is None else grpc_port
     if port_for_grpc:
-        services = grpc_services(pipeline, settings)
+        from dlp2c.gateway.rpc import registration as pipeline_service
+
+        services = (grpc_services(pipeline, settings) if workers else  # the gateway alone: no stage models
+                    [pipeline_service(pipeline.storage, pipeline.db, pipeline.bus, settings)])
         grpc_server, bound = build_server(services, port_for_grpc)
         grpc_server.start()
         err.print(f"gRPC on port {bound}: {', '.join(name for _, _, name in services)}", highlight=False)
@@ -68,23 +71,43 @@ def serve(host: str | None, port: int | None, grpc_port: int | None, workers: bo
         pipeline.close()
 
 
+def stage_registration(name: str) -> Any:
+    """A stage's gRPC servicer (imports only that stage's service)."""
+    import importlib
+
+    module = {"splitter": "dlp2c.splitter.server", "tables": "dlp2c.tables.server",
+              "classifier": "dlp2c.classifier.server", "flow": "dlp2c.flow.server", "ocr": "dlp2c.ocr.server",
+              "codegen": "dlp2c.codegen.server"}[name]
+    return importlib.import_module(module).registration()
+
+
 def grpc_services(pipeline: Any, settings: Any) -> list:
     """Every stage's gRPC servicer and the PipelineService over this process's store, database and bus."""
-    from dlp2c.classifier.server import registration as classifier
-    from dlp2c.codegen.server import registration as codegen
-    from dlp2c.flow.server import registration as flow
+    from dlp2c.cli.pipeline import STAGE_NAMES
     from dlp2c.gateway.rpc import registration as pipeline_service
-    from dlp2c.ocr.server import registration as ocr
-    from dlp2c.splitter.server import registration as splitter
-    from dlp2c.tables.server import registration as tables
 
-    return [splitter(), tables(), classifier(), flow(), ocr(), codegen(),
+    return [*(stage_registration(name) for name in STAGE_NAMES),
             pipeline_service(pipeline.storage, pipeline.db, pipeline.bus, settings)]
 
 
 @click.group()
 def apikey() -> None:
     """API keys for the REST API's write endpoints (stored hashed; shown once)."""
+
+
+@click.command("init")
+def init() -> None:
+    """Prepare the configured infrastructure: create the bus topics and the storage bucket, migrate the
+    database. Idempotent; the Helm chart runs it as a Job before the services start."""
+    from dlp2c.cli.pipeline import Pipeline
+    from dlp2c.common.errors import Dlp2cError
+
+    try:
+        pipeline = Pipeline.open(stages=())
+    except Dlp2cError as exc:
+        _fail(exc)
+    err.print(f"ready: storage {pipeline.storage.url}, bus {pipeline.bus.url}, database migrated", highlight=False)
+    pipeline.close()
 
 
 @apikey.command("create")

@@ -68,3 +68,31 @@ def differences(truth: Graph, other: Graph) -> list[str]:
     if a.params != b.params:
         found.append(f"parameters differ: {a.params:,} vs {b.params:,}")
     return found
+
+
+def version_diff(old: Graph, new: Graph) -> dict[str, list]:
+    """Two versions of one design, node by node (the editor keeps node ids): what was added, removed or
+    changed (op, name, parameters), and which connections came and went."""
+    before, after = {n.id: n for n in old.nodes}, {n.id: n for n in new.nodes}
+    changed = []
+    for nid in sorted(before.keys() & after.keys()):
+        a, b = before[nid], after[nid]
+        fields = {}
+        if a.op != b.op:
+            fields["op"] = [a.op, b.op]
+        if (a.name or "") != (b.name or ""):
+            fields["name"] = [a.name, b.name]
+        for key in sorted(a.params.keys() | b.params.keys()):
+            if a.params.get(key) != b.params.get(key):
+                fields[f"params.{key}"] = [a.params.get(key), b.params.get(key)]
+        if fields:
+            changed.append({"id": nid, "changes": fields})
+    edges_a = {(e.src, e.dst) for e in old.edges}
+    edges_b = {(e.src, e.dst) for e in new.edges}
+    return {"added": [{"id": n, "op": after[n].op, "name": after[n].name}
+                      for n in sorted(after.keys() - before.keys())],
+            "removed": [{"id": n, "op": before[n].op, "name": before[n].name}
+                        for n in sorted(before.keys() - after.keys())],
+            "changed": changed,
+            "edges_added": [list(e) for e in sorted(edges_b - edges_a)],
+            "edges_removed": [list(e) for e in sorted(edges_a - edges_b)]}

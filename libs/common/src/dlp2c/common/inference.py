@@ -113,7 +113,7 @@ def infer(graph: Graph) -> Inference:
                 hint = f"connect at least {spec.min_inputs} branches, or remove the {node.op}"
             else:
                 hint = f"merge the branches first (Concatenate or Add), then feed the {node.op}"
-            raise GraphError(f"{node.op} takes {spec.arity_text()} input(s), got {count}", node.label, hint)
+            raise GraphError(f"{node.op} takes {spec.arity_text()} input(s), got {count}", node.label, hint, node=nid)
         inputs = tuple(info[s].output for s in sources)
         params = node.resolved()
         try:
@@ -122,6 +122,7 @@ def infer(graph: Graph) -> Inference:
         except Dlp2cError as exc:
             if not exc.where:
                 exc.where = node.label
+            exc.details.setdefault("node", nid)  # which node to mark, for the editor
             if inputs and "inputs" not in exc.details:
                 exc.details["inputs"] = [list(t.shape) for t in inputs]
             raise

@@ -12,6 +12,7 @@ No ``from __future__ import annotations`` here: FastAPI reads the routes' annota
 import io
 import json
 import zipfile
+from pathlib import Path
 from typing import Annotated, Any
 
 from dlp2c.common.bus import Bus
@@ -19,20 +20,17 @@ from dlp2c.common.db import Database
 from dlp2c.common.errors import Dlp2cError
 from dlp2c.common.storage import Storage, StorageError
 from dlp2c.common.submit import submit_pdf
+from dlp2c.gateway.community import community_router
+from dlp2c.gateway.editor import editor_router
+from dlp2c.gateway.errors import ApiError
 from dlp2c.gateway.fetch import FetchError, arxiv_url, check_callback, fetch_pdf
 from dlp2c.gateway.settings import GatewaySettings
 from fastapi import Depends, FastAPI, File, Form, Header, Query, Request, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
 TARGETS = ("keras", "caffe", "pytorch", "onnx")
 SUBMISSIONS = Counter("dlp2c_submissions_total", "Papers submitted over REST, by outcome", ["outcome"])
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, where: str = "", headers: dict | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.where, self.headers = status, code, message, where, headers or {}
 
 
 def _error(status: int, code: str, message: str, where: str = "", headers: dict | None = None) -> JSONResponse:
@@ -251,7 +249,27 @@ def create_app(storage: Storage, db: Database, bus: Bus, settings: GatewaySettin
         return Response(_get(row["code_keys"]["all"]), media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="{design_id}.zip"'})
 
+    app.include_router(community_router(storage, db, bus, settings))
+    app.include_router(editor_router(settings))
+    if settings.web_dist:
+        mount_website(app, Path(settings.web_dist))
     return app
+
+
+def mount_website(app: FastAPI, dist: Path) -> None:
+    """The built website at /, same origin as the API; any path that is not a file gets index.html
+    (the single-page app routes it)."""
+    index = dist / "index.html"
+    if not index.is_file():
+        raise FileNotFoundError(f"no built website at {dist} (run `make web`)")
+    root = dist.resolve()
+
+    @app.get("/{path:path}", include_in_schema=False)
+    def website(path: str) -> Response:
+        target = (root / path).resolve()
+        if path and target.is_file() and target.is_relative_to(root):
+            return FileResponse(target)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})
 
 
 def _design_view(row: dict[str, Any]) -> dict[str, Any]:

@@ -20,3 +20,9 @@ class GatewaySettings(BaseSettings):
     # A submitted URL that resolves to a private, loopback or link-local address is refused unless this
     # is set (tests, or a lab that mirrors PDFs on its own network).
     allow_private_urls: bool = False
+    # The session cookie is sent over HTTPS only (set it behind TLS; off for http://localhost).
+    secure_cookies: bool = False
+    # The codegen service the editor regenerates code through (gRPC CodegenService).
+    codegen_target: str = "127.0.0.1:50061"
+    # The built website (npm run build in web/); served at / when the folder exists.
+    web_dist: str = ""

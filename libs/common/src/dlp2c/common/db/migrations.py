@@ -25,9 +25,14 @@ def _crawler(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=[schema.crawls, schema.crawled])
 
 
+def _sessions(conn: Connection) -> None:
+    schema.metadata.create_all(conn, tables=[schema.sessions])
+
+
 STEPS: list[tuple[int, str, Step]] = [
     (1, "papers, jobs, figures, designs, versions, users, api keys, ratings", _initial),
     (2, "crawler state", _crawler),
+    (3, "website sessions", _sessions),
 ]
 
 

@@ -155,3 +155,12 @@ crawled = Table(
     Column("error", Text, nullable=False, default=""),
     Column("created_at", Float, nullable=False),
 )
+
+sessions = Table(
+    "sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),  # sha256 of the session cookie; the token is never stored
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),  # the double-submit token the page echoes in a header
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)

@@ -10,10 +10,10 @@ PROTO_STAMP := libs/common/gen/.proto-stamp
 PROTOS := $(shell find proto -name '*.proto')
 PACKAGES := -e libs/common -e libs/cli -e services/codegen -e services/simulator -e services/flow -e services/ocr -e services/classifier -e services/splitter -e services/tables -e services/gateway -e services/crawler
 # Debian packages the project needs on this machine (binaries checked, packages installed when missing).
-SYSTEM_BINS := dot:graphviz tesseract:tesseract-ocr
+SYSTEM_BINS := dot:graphviz tesseract:tesseract-ocr chromium:chromium npm:npm
 RUN_OUT ?= out/run
 
-.PHONY: help setup sysdeps proto schema caffe run serve test test-fast bench lint clean train-classifier images helm-lint
+.PHONY: web help setup sysdeps proto schema caffe run serve test test-fast bench lint clean train-classifier images helm-lint
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -56,10 +56,10 @@ run: setup ## The main job on embedded defaults: the sample paper (a PDF the pro
 	$(BIN)/dlp2c sample $(RUN_OUT)/tinynet.pdf
 	$(BIN)/dlp2c run $(RUN_OUT)/tinynet.pdf -o $(RUN_OUT)/tinynet
 
-test: setup caffe ## Run every test (builds real Caffe first, once; real data tests skip without ../shared/realdata)
+test: setup caffe web ## Run every test (builds real Caffe and the website first, once; real data tests skip without ../shared/realdata)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-serve: setup ## The REST API and every pipeline stage in one process (http://127.0.0.1:8080/docs)
+serve: setup web ## The website, the REST API and every pipeline stage in one process (http://127.0.0.1:8080)
 	$(BIN)/dlp2c serve
 
 test-fast: setup ## Unit tests only, without the slow ones (no Caffe build needed)
@@ -73,6 +73,13 @@ CLASSIFIER_MODEL ?= services/classifier/src/dlp2c/classifier/model/figure-classi
 train-classifier: setup ## Rebuild the shipped figure classifier from scratch: simulate its data, train (~30 min on 2 cores)
 	$(BIN)/dlp2c simulate -n 1200 --styles all --negatives 2400 --seed 7001 -o $(CLASSIFIER_DATA)
 	$(BIN)/dlp2c train-classifier $(CLASSIFIER_DATA) -o $(CLASSIFIER_MODEL) --epochs 10 --seed 0
+
+WEB := services/gateway/web
+$(WEB)/dist/index.html: $(WEB)/package.json $(WEB)/package-lock.json $(WEB)/vite.config.js $(WEB)/index.html $(wildcard $(WEB)/src/*)
+	@command -v npm >/dev/null || { echo "error: npm not found; install Node.js 20 (apt-get install nodejs npm)"; exit 1; }
+	cd $(WEB) && npm ci --no-audit --no-fund && npm run build
+
+web: $(WEB)/dist/index.html ## Build the website (React + React Flow, Vite) that `dlp2c serve` serves at /
 
 IMAGE_TAG ?= 0.1.0
 images: ## Build the container images (needs a Docker engine): dlp2c and the classifier's CUDA variant

@@ -6,10 +6,13 @@ from __future__ import annotations
 import os
 import secrets
 import threading
+from pathlib import Path
 from typing import Any
 
 import click
 from dlp2c.cli.figures import _fail, err
+
+WEB_DIST = Path(__file__).resolve().parents[5] / "services" / "gateway" / "web" / "dist"
 
 
 @click.command()
@@ -43,6 +46,8 @@ def serve(host: str | None, port: int | None, grpc_port: int | None, workers: bo
 
     configure(os.environ.get("LOG_LEVEL", "INFO"))
     settings = GatewaySettings()
+    if not settings.web_dist and WEB_DIST.joinpath("index.html").is_file():
+        settings = settings.model_copy(update={"web_dist": str(WEB_DIST)})  # built by `make web`
     try:
         pipeline = Pipeline.open(stages=STAGE_NAMES if workers else ())
     except Dlp2cError as exc:

@@ -4,6 +4,7 @@ regenerate its code through the codegen service (gRPC), import a model file into
 No ``from __future__ import annotations``: FastAPI reads these annotations at runtime.
 """
 
+import re
 import tempfile
 import threading
 import time
@@ -12,6 +13,7 @@ from typing import Annotated, Any
 
 import grpc
 from dlp2c.codegen.v1 import codegen_pb2, codegen_pb2_grpc
+from dlp2c.common.catalog import CATALOG
 from dlp2c.common.errors import Dlp2cError
 from dlp2c.common.graph import Graph
 from dlp2c.common.importers import load_model
@@ -39,8 +41,12 @@ def _check(raw: dict[str, Any]) -> tuple[Graph | None, dict[str, Any]]:
         graph = Graph.from_json(raw)
         result = infer(graph)
     except Dlp2cError as exc:
+        node = exc.details.get("node")
+        at = re.match(r"nodes\[(\d+)\]", exc.where or "")
+        if node is None and at and int(at.group(1)) < len(raw.get("nodes", [])):
+            node = raw["nodes"][int(at.group(1))].get("id")  # a parameter the node lacks or gets wrong
         return None, {"valid": False, "error": {"code": exc.code, "message": exc.message, "where": exc.where,
-                                                "hint": exc.hint, "node": exc.details.get("node")}}
+                                                "hint": exc.hint, "node": node}}
     shapes = {nid: list(info.output.shape) for nid, info in result.info.items()}
     params = {nid: info.params for nid, info in result.info.items()}
     return graph, {"valid": True, "params": result.total_params, "shapes": shapes, "node_params": params}
@@ -56,6 +62,19 @@ def editor_router(settings: GatewaySettings) -> APIRouter:
             if "stub" not in stubs:
                 stubs["stub"] = codegen_pb2_grpc.CodegenServiceStub(grpc.insecure_channel(settings.codegen_target))
             return stubs["stub"]
+
+    @router.get("/v1/catalog", tags=["editor"])
+    def catalog() -> dict[str, Any]:
+        """Every layer the editor offers: family, inputs, and each parameter's type, default and range."""
+        ops = []
+        for spec in CATALOG:
+            ops.append({"op": spec.name, "family": spec.family, "doc": spec.doc, "min_inputs": spec.min_inputs,
+                        "max_inputs": spec.max_inputs,
+                        "params": [{"name": q.name, "kind": q.kind.value, "required": q.required,
+                                    "default": None if q.required else q.default, "min": q.min, "max": q.max,
+                                    "choices": list(q.choices) if q.choices else None, "doc": q.doc}
+                                   for q in spec.params]})
+        return {"ops": ops}
 
     @router.post("/v1/editor/check", tags=["editor"])
     def check(body: Edited) -> dict[str, Any]:

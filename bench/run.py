@@ -23,6 +23,7 @@ import foundation  # noqa: E402
 import pipeline  # noqa: E402
 import simulator  # noqa: E402
 import splitting  # noqa: E402
+import website  # noqa: E402
 
 
 def main() -> None:
@@ -43,7 +44,7 @@ def main() -> None:
     parser.add_argument("--pipeline-papers", type=int, default=50,
                         help="papers through the running system (the real PDFs, repeated with different ids)")
     parser.add_argument("--only", choices=("foundation", "codegen", "simulator", "figures", "classifier", "splitting",
-                                           "pipeline"),
+                                           "pipeline", "website"),
                         help="run one section and replace only it in an existing REPORT.md")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -66,6 +67,8 @@ def main() -> None:
                       lambda: splitting.report(splitting.run(realdata), args.out)),
         "pipeline": ("the running system: papers end to end, embedded and distributed (1 and 2 workers per stage)",
                      lambda: pipeline.report(pipeline.run(realdata, args.pipeline_papers), args.out)),
+        "website": ("the editor's code regeneration on InceptionV3 (browser and API), the catalogue at 5,000 papers",
+                    lambda: website.report(website.run(), args.out)),
     }
     sections = []
     for name, (what, make) in runs.items():

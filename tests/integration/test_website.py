@@ -177,3 +177,37 @@ def test_a_hostile_layer_name_is_text_in_the_editor(site: tuple, page) -> None:
     expect(page.get_by_test_id("editor-code")).to_contain_text("Dense")
     _shot(page, "09-hostile-name")
     assert page.dialogs == []
+
+
+def _inception_v3(folder: Path):
+    import keras
+    from dlp2c.common.importers import load_model
+
+    path = folder / "inception_v3.json"
+    path.write_text(keras.applications.InceptionV3(weights=None).to_json())
+    return load_model(path)
+
+
+def test_a_300_node_design_opens_and_stays_editable(site: tuple, page, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    url, pipeline, paper_id = site
+    graph = _inception_v3(tmp_path)
+    assert len(graph.nodes) >= 300
+    key = f"papers/{paper_id}/designs/inception/graph.json"
+    pipeline.storage.put(key, graph.dumps().encode())
+    design = pipeline.db.add_design(paper_id, "user", "InceptionV3", "InceptionV3 (imported)", key, len(graph.nodes))
+    page.goto(f"{url}/designs/{design}/edit")
+    expect(page.get_by_test_id("verdict")).to_contain_text("23,851,784 parameters", timeout=60_000)
+    canvas = page.get_by_test_id("canvas")
+    assert canvas.locator(".react-flow__node").count() > 0
+    canvas.get_by_test_id("node-Conv2D").first.click()
+    filters = page.get_by_test_id("param-filters")
+    before = filters.input_value()
+    filters.fill(str(int(before) + 8))
+    filters.press("Enter")
+    expect(page.get_by_test_id("verdict")).not_to_contain_text("23,851,784", timeout=30_000)
+    expect(page.get_by_test_id("verdict")).to_contain_text("parameters")
+    page.get_by_test_id("layout").click()
+    expect(page.get_by_test_id("verdict")).to_contain_text("parameters")
+    _shot(page, "10-inception-v3")

@@ -5,6 +5,7 @@ as text. Screenshots of every step go to out/test-artifacts/website/."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import threading
@@ -86,6 +87,7 @@ def test_a_visitor_reads_a_paper_logs_in_rates_and_edits(site: tuple, page) -> N
     url, _pipeline, paper_id = site
     page.goto(url + "/")
     expect(page.get_by_test_id("papers")).to_contain_text(f"TinyNet {XSS}")  # as text, never as markup
+    expect(page.locator("img.thumb")).to_have_attribute("src", re.compile(r"/figures/figure-1/overlay\.png$"))
     _shot(page, "01-catalogue")
 
     page.get_by_text(f"TinyNet {XSS}").click()

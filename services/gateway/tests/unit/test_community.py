@@ -145,6 +145,11 @@ def test_the_catalogue_searches_and_sorts(site: Site) -> None:
     page = http.get("/v1/catalogue?limit=2&offset=2").json()
     assert len(page["papers"]) == 2 and page["total"] == 4
     assert best["title"] == "A <script>alert(1)</script> Network"  # data, escaped by whoever renders it
+    assert best["thumbnail"] is None  # no figure was read in this paper
+    site.db.add_figures(PAPER, [{"figure_id": "figure-2", "label": "Figure 2", "status": "read",
+                                 "overlay_key": "o.png"}])
+    best = http.get("/v1/catalogue?sort=rating").json()["papers"][0]
+    assert best["thumbnail"] == f"/v1/papers/{PAPER}/figures/figure-2/overlay.png"
 
 
 def test_the_editor_check_names_the_broken_node(site: Site) -> None:

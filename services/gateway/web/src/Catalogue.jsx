@@ -36,8 +36,10 @@ export default function Catalogue({ Link }) {
           <ul className="papers" data-testid="papers">
             {data.papers.map((p) => (
               <li key={p.id}>
+                {p.thumbnail ? <img className="thumb" src={p.thumbnail} alt="" loading="lazy" /> : <span className="thumb" />}
                 <Link to={`/papers/${p.id}`} className="title">{p.title || "(untitled)"}</Link>
                 <div className="dim">
+                  {new Date(p.created_at * 1000).toISOString().slice(0, 10)} &middot;{" "}
                   {p.authors.join(", ")}
                   {p.arxiv_id && <> &middot; arXiv:{p.arxiv_id}</>}
                   {" "}&middot; {p.designs} design{p.designs === 1 ? "" : "s"}

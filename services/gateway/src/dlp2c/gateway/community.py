@@ -186,7 +186,20 @@ def community_router(storage: Storage, db: Database, bus: Bus, settings: Gateway
                   offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
         """Papers for the website: search title, authors and arXiv id; sort newest, best rated, most edited."""
         total, rows = people.catalogue(q, sort, limit, offset)
+        for row in rows:
+            row["thumbnail"] = _thumbnail(db, row["id"])
         return {"total": total, "limit": limit, "offset": offset, "papers": rows}
 
     return router
+
+
+def _thumbnail(db: Database, paper_id: str) -> str | None:
+    """The paper's picture in the catalogue: the first design figure that was read (its overlay), else the
+    first figure called a design, else none."""
+    figures = sorted(db.figures_of(paper_id), key=lambda f: (f["page"], f["figure_id"]))
+    for wanted, kind in ((("read",), "overlay"), (("read", "unread", "detected", "design"), "image")):
+        for figure in figures:
+            if figure["status"] in wanted and (kind == "image" or figure["overlay_key"]):
+                return f"/v1/papers/{paper_id}/figures/{figure['figure_id']}/{kind}.png"
+    return None
 

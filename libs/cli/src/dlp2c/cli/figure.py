@@ -8,10 +8,9 @@ from pathlib import Path
 import numpy as np
 from dlp2c.common.figure import FigureGraph
 from dlp2c.flow.detect import detect
-from dlp2c.ocr.figure import FigureError, read_figure
+from dlp2c.ocr.figure import FigureError, decode_rgb, read_figure
 from dlp2c.ocr.overlay import overlay
 from dlp2c.ocr.read import Reader
-from PIL import Image, UnidentifiedImageError
 
 __all__ = ["FigureError", "FigureReader", "load_image", "overlay"]
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -23,14 +22,7 @@ def load_image(path: Path) -> np.ndarray:
         raise FigureError("no such image file", where=str(path))
     if path.stat().st_size > MAX_FILE_BYTES:
         raise FigureError(f"the file has {path.stat().st_size:,} bytes, more than {MAX_FILE_BYTES:,}", where=str(path))
-    try:
-        with Image.open(path) as image:
-            if image.width * image.height > 60_000_000:
-                raise FigureError(f"the image is {image.width}x{image.height} pixels, too large", where=str(path),
-                                  hint="scale it down first")
-            return np.array(image.convert("RGB"))
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise FigureError(f"not a readable image: {exc}", where=str(path)) from exc
+    return decode_rgb(path.read_bytes(), str(path))
 
 
 class FigureReader:

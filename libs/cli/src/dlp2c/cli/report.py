@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dlp2c.common.db import Database
-from dlp2c.common.storage import Storage
+from dlp2c.common.storage import Storage, StorageError
 
 TARGET_TITLES = {"keras": "Keras", "caffe": "Caffe", "pytorch": "PyTorch", "onnx": "ONNX"}
 
@@ -35,10 +35,15 @@ def _slug(text: str, taken: set[str]) -> str:
 
 
 def _copy(storage: Storage, key: str, target: Path) -> bool:
-    if not key or not storage.exists(key):
+    """The object at ``key`` into ``target`` (one read, no existence check first); False when there is none."""
+    if not key:
+        return False
+    try:
+        data = storage.get(key)
+    except StorageError:
         return False
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(storage.get(key))
+    target.write_bytes(data)
     return True
 
 

@@ -3,6 +3,7 @@ figure graph: OCR of every node, then what each node's text says."""
 
 from __future__ import annotations
 
+import io
 import time
 
 import numpy as np
@@ -10,12 +11,26 @@ from dlp2c.common.errors import Dlp2cError
 from dlp2c.common.figure import FigureGraph, FigureNode
 from dlp2c.ocr.labels import read_label
 from dlp2c.ocr.read import Reader
+from PIL import Image, UnidentifiedImageError
 
 STYLES = ("auto", "keras", "caffe")
+MAX_PIXELS = 60_000_000  # a figure crop at 200 DPI is a few million; more is a bomb or a mistake
 
 
 class FigureError(Dlp2cError):
     code = "figure"
+
+
+def decode_rgb(data: bytes, where: str) -> np.ndarray:
+    """An encoded image (PNG, JPEG, ...) as RGB pixels, with a clear error for what is not one."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise FigureError(f"the image is {image.width}x{image.height} pixels, too large", where,
+                                  "scale it down first")
+            return np.array(image.convert("RGB"))
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise FigureError(f"not a readable image: {exc}", where) from exc
 
 
 def guess_style(skeleton: FigureGraph) -> str:

@@ -13,11 +13,10 @@ import grpc
 from dlp2c.common import rpc
 from dlp2c.common.errors import Dlp2cError
 from dlp2c.common.figure import FigureGraph
-from dlp2c.ocr.figure import read_figure
+from dlp2c.ocr.figure import decode_rgb, read_figure
 from dlp2c.ocr.read import Reader
 from dlp2c.ocr.v1 import ocr_pb2 as pb
 from dlp2c.ocr.v1 import ocr_pb2_grpc as pb_grpc
-from dlp2c.ocr.worker import decode_rgb
 
 SERVICE_NAME = "dlp2c.ocr.v1.OcrService"
 

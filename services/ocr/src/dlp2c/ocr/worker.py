@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 
-import numpy as np
 from dlp2c.common.assembly import AssemblyError, assemble
 from dlp2c.common.db import design_id
 from dlp2c.common.events import Envelope, Topic, follow
@@ -15,18 +14,9 @@ from dlp2c.common.figure import FigureGraph
 from dlp2c.common.graph import Graph
 from dlp2c.common.worker import Context, Output, reason
 from dlp2c.events.v1 import events_pb2 as pb
-from dlp2c.ocr.figure import FigureError, read_figure
+from dlp2c.ocr.figure import decode_rgb, read_figure
 from dlp2c.ocr.overlay import overlay
 from dlp2c.ocr.read import Reader
-from PIL import Image, UnidentifiedImageError
-
-
-def decode_rgb(data: bytes, where: str) -> np.ndarray:
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            return np.array(image.convert("RGB"))
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise FigureError(f"not a readable image: {exc}", where) from exc
 
 
 class OcrStage:

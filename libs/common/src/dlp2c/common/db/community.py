@@ -72,7 +72,7 @@ class Community:
 
     def log_in(self, name: str, password: str) -> tuple[str, str, dict[str, Any]]:
         """A new session: (token for the cookie, CSRF token, user); AccountError for a wrong pair."""
-        user = self.db._one(select(schema.users).where(schema.users.c.name == name))
+        user = self.db.fetch_one(select(schema.users).where(schema.users.c.name == name))
         if user is None or not check_password(password, user["password_hash"]):
             raise AccountError("wrong name or password", code="bad_login")
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
@@ -86,7 +86,7 @@ class Community:
         """The session's user and CSRF token, when the token is known and not expired."""
         if not token:
             return None
-        row = self.db._one(select(schema.sessions.c.user_id, schema.sessions.c.csrf, schema.users.c.name)
+        row = self.db.fetch_one(select(schema.sessions.c.user_id, schema.sessions.c.csrf, schema.users.c.name)
                            .join(schema.users, schema.users.c.id == schema.sessions.c.user_id)
                            .where(schema.sessions.c.token_hash == _token_hash(token),
                                   schema.sessions.c.expires_at > time.time()))
@@ -123,11 +123,11 @@ class Community:
     # --- versions --------------------------------------------------------------------------------
 
     def versions(self, design_id: str) -> list[dict[str, Any]]:
-        return self.db._all(select(schema.design_versions).where(schema.design_versions.c.design_id == design_id)
+        return self.db.fetch_all(select(schema.design_versions).where(schema.design_versions.c.design_id == design_id)
                             .order_by(schema.design_versions.c.version))
 
     def version(self, design_id: str, version: int) -> dict[str, Any] | None:
-        return self.db._one(select(schema.design_versions).where(schema.design_versions.c.design_id == design_id,
+        return self.db.fetch_one(select(schema.design_versions).where(schema.design_versions.c.design_id == design_id,
                                                                  schema.design_versions.c.version == version))
 
     def add_version(self, design_id: str, graph_key: str, message: str, author: str) -> int:

@@ -101,12 +101,12 @@ class Database:
         with self.engine.begin() as conn:
             conn.execute(update(table).where(where).values(**fields))
 
-    def _one(self, statement: Any) -> dict[str, Any] | None:
+    def fetch_one(self, statement: Any) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
             row = conn.execute(statement).mappings().first()
         return dict(row) if row is not None else None
 
-    def _all(self, statement: Any) -> list[dict[str, Any]]:
+    def fetch_all(self, statement: Any) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(statement).mappings()]
 
@@ -120,7 +120,7 @@ class Database:
                                           "source": source[:300], "created_at": now, "updated_at": now,
                                           "title": "", "authors": "[]", "arxiv_id": "", "pages": 0,
                                           "manifest_key": "", "error": ""}])
-        previous = self._one(select(schema.jobs).where(schema.jobs.c.paper_id == paper_id,
+        previous = self.fetch_one(select(schema.jobs).where(schema.jobs.c.paper_id == paper_id,
                                                        schema.jobs.c.status != "failed")
                              .order_by(schema.jobs.c.created_at))
         if previous is not None:
@@ -135,13 +135,14 @@ class Database:
         return Submission(job_id, paper_id, trace_id, True)
 
     def paper(self, paper_id: str) -> dict[str, Any] | None:
-        row = self._one(select(schema.papers).where(schema.papers.c.id == paper_id))
+        row = self.fetch_one(select(schema.papers).where(schema.papers.c.id == paper_id))
         if row is not None:
             row["authors"] = json.loads(row["authors"])
         return row
 
     def papers(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-        rows = self._all(select(schema.papers).order_by(schema.papers.c.created_at.desc()).limit(limit).offset(offset))
+        newest = schema.papers.c.created_at.desc()
+        rows = self.fetch_all(select(schema.papers).order_by(newest).limit(limit).offset(offset))
         for row in rows:
             row["authors"] = json.loads(row["authors"])
         return rows
@@ -152,10 +153,10 @@ class Database:
         self._update(schema.papers, schema.papers.c.id == paper_id, {**fields, "updated_at": _now()})
 
     def job(self, job_id: str) -> dict[str, Any] | None:
-        return self._one(select(schema.jobs).where(schema.jobs.c.id == job_id))
+        return self.fetch_one(select(schema.jobs).where(schema.jobs.c.id == job_id))
 
     def jobs_of(self, paper_id: str) -> list[dict[str, Any]]:
-        return self._all(select(schema.jobs).where(schema.jobs.c.paper_id == paper_id)
+        return self.fetch_all(select(schema.jobs).where(schema.jobs.c.paper_id == paper_id)
                          .order_by(schema.jobs.c.created_at))
 
     def active_jobs(self, owner: str | None = None) -> int:
@@ -186,11 +187,11 @@ class Database:
         return self._insert_new(schema.figures, full)
 
     def figure(self, paper_id: str, figure_id: str) -> dict[str, Any] | None:
-        return self._one(select(schema.figures).where(schema.figures.c.paper_id == paper_id,
+        return self.fetch_one(select(schema.figures).where(schema.figures.c.paper_id == paper_id,
                                                       schema.figures.c.figure_id == figure_id))
 
     def figures_of(self, paper_id: str) -> list[dict[str, Any]]:
-        return self._all(select(schema.figures).where(schema.figures.c.paper_id == paper_id))
+        return self.fetch_all(select(schema.figures).where(schema.figures.c.paper_id == paper_id))
 
     def set_figure(self, paper_id: str, figure_id: str, **fields: Any) -> None:
         where = (schema.figures.c.paper_id == paper_id) & (schema.figures.c.figure_id == figure_id)
@@ -213,10 +214,10 @@ class Database:
         return ident
 
     def design(self, ident: str) -> dict[str, Any] | None:
-        return _design_row(self._one(select(schema.designs).where(schema.designs.c.id == ident)))
+        return _design_row(self.fetch_one(select(schema.designs).where(schema.designs.c.id == ident)))
 
     def designs_of(self, paper_id: str) -> list[dict[str, Any]]:
-        rows = self._all(select(schema.designs).where(schema.designs.c.paper_id == paper_id)
+        rows = self.fetch_all(select(schema.designs).where(schema.designs.c.paper_id == paper_id)
                          .order_by(schema.designs.c.source.desc(), schema.designs.c.ref, schema.designs.c.name))
         return [_design_row(r) for r in rows]  # type: ignore[misc]
 
@@ -282,13 +283,13 @@ class Database:
         """The crawl's saved state (created at offset 0 the first time)."""
         self._insert_new(schema.crawls, [{"id": crawl_id, "query": query[:4000], "start": 0, "total": None,
                                           "submitted": 0, "status": "running", "updated_at": _now()}])
-        return self._one(select(schema.crawls).where(schema.crawls.c.id == crawl_id))  # type: ignore[return-value]
+        return self.fetch_one(select(schema.crawls).where(schema.crawls.c.id == crawl_id))  # type: ignore[return-value]
 
     def save_crawl(self, crawl_id: str, **fields: Any) -> None:
         self._update(schema.crawls, schema.crawls.c.id == crawl_id, {**fields, "updated_at": _now()})
 
     def crawled(self, arxiv_id: str) -> dict[str, Any] | None:
-        return self._one(select(schema.crawled).where(schema.crawled.c.arxiv_id == arxiv_id))
+        return self.fetch_one(select(schema.crawled).where(schema.crawled.c.arxiv_id == arxiv_id))
 
     def mark_crawled(self, arxiv_id: str, crawl_id: str, paper_id: str, status: str, error: str = "") -> None:
         if not self._insert_new(schema.crawled, [{"arxiv_id": arxiv_id, "crawl_id": crawl_id, "paper_id": paper_id,
@@ -303,7 +304,7 @@ class Database:
                                             "created_at": _now()}])
 
     def owner_of(self, key: str) -> str | None:
-        row = self._one(select(schema.api_keys).where(schema.api_keys.c.key_hash == _hash_key(key),
+        row = self.fetch_one(select(schema.api_keys).where(schema.api_keys.c.key_hash == _hash_key(key),
                                                       schema.api_keys.c.active.is_(True)))
         return row["owner"] if row else None
 

@@ -81,6 +81,7 @@ class Table:
     n_rows: int
     n_cols: int
     cells: list[Cell] = field(default_factory=list)
+    engine: str = ""  # what drew the grid: lattice (camelot, ruled), words (text positions), stream (camelot)
 
     def grid(self) -> list[list[str]]:
         """Rows of texts; a merged cell's text appears in every column it spans."""
@@ -93,12 +94,13 @@ class Table:
     def to_json(self) -> dict[str, Any]:
         return {"label": self.label, "caption": self.caption, "page": self.page, "box": self.box.to_json(),
                 "n_rows": self.n_rows, "n_cols": self.n_cols,
-                "cells": [c.to_json() for c in self.cells]}
+                "cells": [c.to_json() for c in self.cells], "engine": self.engine}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Table:
         return cls(str(data["label"]), str(data["caption"]), int(data["page"]), Box.from_json(data["box"]),
-                   int(data["n_rows"]), int(data["n_cols"]), [Cell.from_json(c) for c in data.get("cells", [])])
+                   int(data["n_rows"]), int(data["n_cols"]), [Cell.from_json(c) for c in data.get("cells", [])],
+                   str(data.get("engine", "")))
 
 
 @dataclass

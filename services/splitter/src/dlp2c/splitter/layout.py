@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dlp2c.common.document import Box
+from pdfplumber.utils import extract_words
 
 PHRASE_GAP = 0.8  # a gap wider than this many font sizes ends a phrase (table cells, labels in drawings)
 
@@ -112,10 +113,37 @@ def _mark_body(phrases: list[Phrase], body_size: float, column_width: float, tex
                 break
 
 
+DESCENT = 0.215  # a text font's glyph box reaches this many font sizes below its baseline
+OFF_BASELINE = 0.35  # a glyph box further off than this (in font sizes) is a math font's, placed by its baseline
+
+
+def on_baseline(chars: list[dict[str, Any]], page_height: float) -> list[dict[str, Any]]:
+    """``chars`` with math-font glyph boxes moved to sit on their baselines like the text around them.
+
+    TeX's symbol and extension fonts (CMSY, CMEX) report boxes far below the glyph: the `x` of `3x3, 64`
+    would start a line of its own under `3 3, 64`. The baseline (the text matrix's origin) is where the
+    glyph really is."""
+    fixed = []
+    for c in chars:
+        matrix, size = c.get("matrix"), float(c.get("size") or 0.0)
+        if not c.get("upright", True) or not matrix or size <= 0 or matrix[1] or matrix[2]:
+            fixed.append(c)
+            continue
+        bottom = page_height - float(matrix[5]) + DESCENT * size
+        if abs(float(c["bottom"]) - bottom) <= OFF_BASELINE * size:
+            fixed.append(c)
+            continue
+        shift = bottom - float(c["bottom"])
+        fixed.append({**c, "top": float(c["top"]) + shift, "bottom": bottom,
+                      "y0": float(c["y0"]) - shift, "y1": float(c["y1"]) - shift})
+    return fixed
+
+
 def page_layout(page: Any, number: int) -> PageLayout:
     """Phrases, body text and drawn objects of one pdfplumber page."""
     words = []
-    for w in page.extract_words(x_tolerance=1.5, y_tolerance=2.5, return_chars=True):
+    chars = on_baseline(page.chars, float(page.height))
+    for w in extract_words(chars, x_tolerance=1.5, y_tolerance=2.5, return_chars=True):
         if w.get("upright", True) and w["text"].strip():
             # Small capitals mix sizes inside a word: the word's size is its letters' largest.
             w["size"] = max(float(c.get("size") or 0.0) for c in w.pop("chars")) or (w["bottom"] - w["top"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,7 +28,10 @@ from dlp2c.splitter.document import PaperMeta, check_file, metadata
 from dlp2c.splitter.layout import PageLayout, page_layout, paper_geometry, settle
 from dlp2c.splitter.limits import Limits, SplitError
 from dlp2c.splitter.regions import Region, candidates, choose
+from dlp2c.splitter.ruled import RULES, camelot_table, vertical_rules
 from dlp2c.splitter.tables import table_from_phrases
+
+log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 PAD = 3.0  # points kept around a figure's drawn content
@@ -104,8 +108,27 @@ def _overlap(a: Box, b: Box) -> float:
     return max(0.0, w) * max(0.0, h) / max(1.0, min(a.width * a.height, b.width * b.height))
 
 
+def _table(path: Path, layout: PageLayout, region: Region, caption: Caption) -> Table:
+    """The table's grid: camelot's lattice where rules draw it; else from the words' positions; camelot's
+    stream when the words show no columns. A camelot failure falls back, never fails the paper."""
+    words = table_from_phrases(region.phrases, caption.label, caption.text, layout.number, region.box)
+    flavors = ["lattice"] if vertical_rules(layout.graphics, region.box) >= RULES else []
+    if words.n_cols < 2:
+        flavors.append("stream")
+    for flavor in flavors:
+        try:
+            table = camelot_table(path, flavor, layout.number, layout.height, region.box, region.phrases,
+                                  caption.label, caption.text)
+        except Exception as exc:  # camelot on untrusted bytes: the words' grid stands
+            log.warning("camelot %s failed on %s page %d: %s", flavor, path.name, layout.number, exc)
+            continue
+        if table is not None and table.n_cols >= 2:
+            return table
+    return words
+
+
 def _place(found: list[tuple[PageLayout, Caption, Region | None, Region | None, str]], result: Split,
-           pdf: pdfium.PdfDocument, out_dir: Path | None, limits: Limits) -> None:
+           pdf: pdfium.PdfDocument, path: Path, out_dir: Path | None, limits: Limits) -> None:
     conventions = _conventions(found)
     seen: set[str] = set()
     taken: dict[int, list[Box]] = {}
@@ -127,7 +150,7 @@ def _place(found: list[tuple[PageLayout, Caption, Region | None, Region | None, 
         seen.add(caption.label)
         page_taken.append(region.box)
         if caption.kind == "table":
-            table = table_from_phrases(region.phrases, caption.label, caption.text, layout.number, region.box)
+            table = _table(path, layout, region, caption)
             result.tables.append(table)
             if out_dir is not None:
                 _write_table(table, _slug(caption), out_dir / "tables")
@@ -180,7 +203,7 @@ def split(path: Path | str, out: Path | str | None = None, limits: Limits | None
                 settle(layout, geometry.size, geometry)
             captions = find_captions(layout)
             found.extend((layout, c, *candidates(c, layout, captions), bomb) for c in captions)
-        _place(found, result, pdf, out_dir, limits)
+        _place(found, result, pdf, path, out_dir, limits)
         result.meta = metadata(path, first, pdf, pages)
     except SplitError:
         raise

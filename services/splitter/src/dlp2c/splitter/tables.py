@@ -80,7 +80,7 @@ def _covered(box: Box, columns: list[tuple[float, float]]) -> tuple[int, int]:
 def table_from_phrases(phrases: list[Phrase], label: str, caption: str, page: int, box: Box) -> Table:
     """The grid of the phrases set inside a table's region (the caption excluded)."""
     if not phrases:
-        return Table(label, caption, page, box, 0, 0, [])
+        return Table(label, caption, page, box, 0, 0, [], "words")
     rows = _rows([cell for p in phrases for cell in _cells(p)])
     columns = _columns(rows)
     cells: list[Cell] = []
@@ -108,4 +108,4 @@ def table_from_phrases(phrases: list[Phrase], label: str, caption: str, page: in
         for (first, last), members in sorted(groups.items()):
             text = " ".join(m.text for m in members)
             cells.append(Cell(r, first, text, Box.enclosing([m.box for m in members]), last if last != first else -1))
-    return Table(label, caption, page, box, len(rows), len(columns), cells)
+    return Table(label, caption, page, box, len(rows), len(columns), cells, "words")

@@ -18,6 +18,11 @@ DIMS = re.compile(rf"\d+(?:\s*[{TIMES}]\s*\d+)+")
 REPEAT = re.compile(rf"^\s*(?:(?P<a>\d+)\s*[{TIMES}]|[{TIMES}]\s*(?P<b>\d+))\s*$")
 LEADING_REPEAT = re.compile(rf"^\s*(?P<n>\d+)\s*[{TIMES}]\s+(?=\D)")
 STRIDE_SUFFIX = re.compile(r"\s*/\s*s?(?P<s>\d+)\s*$", re.IGNORECASE)
+STRIDE_WORDS = re.compile(r"\s*,?\s*stride\s*(?P<s>\d+)\s*$", re.IGNORECASE)  # ResNet's `7x7, 64, stride 2`
+GROUPS = re.compile(r"\s*,?\s*(?:C|G|groups?)\s*=\s*(?P<g>\d+)\s*$")  # ResNeXt's `3x3, 128, C=32`
+WIDTH_FIRST = re.compile(r"^(?P<n>\d+)\s*-\s*d\s+(?P<rest>[A-Za-z].*)$", re.IGNORECASE)  # `1000-d fc`
+KERNEL_FIRST = re.compile(rf"^(?P<k>\d+)\s*[{TIMES}]\s*(?P<k2>\d+)\s+(?P<rest>[A-Za-z].*)$")  # `1x1 conv`
+BLOCK = re.compile(rf"^\[(?P<body>[^\[\]]+)\]\s*[{TIMES}]\s*(?P<n>\d{{1,3}})$")  # `[3x3, 64; 3x3, 64] x2`
 INPUT = re.compile(r"^(?:input|image|data)\b(?P<rest>.*)$", re.IGNORECASE)
 # A layer's name with its index (`Conv1`, `fc6`, `pool5`, `conv2_x`, `conv4_3`, PReLU's `conv2 1`): the index
 # is not part of the op.
@@ -107,11 +112,34 @@ def _lookup(name: str) -> AliasMatch | None:
     return match
 
 
+def _with(layer: LayerCell | None, params: dict[str, Any], text: str) -> LayerCell | None:
+    """``layer`` with the ``params`` its op takes added (the rest dropped), its text set to ``text``."""
+    if layer is None:
+        return None
+    takes = {p.name for p in CATALOG.get(layer.op).params}
+    layer.params = {**layer.params, **{k: v for k, v in params.items() if k in takes}}
+    layer.text = text
+    return layer
+
+
 def read_layer(text: str) -> LayerCell | None:
-    """The layer a cell names (``conv3-64``, ``Conv dw / s2``, ``5x Conv / s1``, ``2x2 maxpool, /2``)."""
+    """The layer a cell names (``conv3-64``, ``Conv dw / s2``, ``5x Conv / s1``, ``2x2 maxpool, /2``,
+    ``7x7, 64, stride 2``, ``1x1 conv``, ``1000-d fc``, ``3x3, 128, C=32``)."""
     cleaned = " ".join(text.replace("\u2212", "-").split())
     if not cleaned or len(cleaned) > 60:
         return None
+    for pattern, key in ((STRIDE_WORDS, "strides"), (GROUPS, "groups")):
+        m = pattern.search(cleaned)
+        if m and m.start() > 0:
+            return _with(read_layer(cleaned[:m.start()]), {key: int(m.group(1))}, text)
+    m = WIDTH_FIRST.match(cleaned)
+    if m:
+        return _with(read_layer(m.group("rest")), {"units": int(m.group("n"))}, text)
+    m = KERNEL_FIRST.match(cleaned)
+    if m and read_notation(cleaned) is None:
+        k, k2 = int(m.group("k")), int(m.group("k2"))
+        size = k if k == k2 else [k, k2]
+        return _with(read_layer(m.group("rest")), {"kernel_size": size, "pool_size": size}, text)
     notation = read_notation(cleaned)
     if notation is not None:
         op, params, _ = notation
@@ -138,3 +166,35 @@ def read_layer(text: str) -> LayerCell | None:
     takes = {p.name for p in CATALOG.get(match.op).params}
     params = {**match.params, **{k: v for k, v in params.items() if k in takes}}
     return LayerCell(match.op, params, repeat, None, text)
+
+
+def read_sequence(text: str) -> list[LayerCell] | None:
+    """Several layers in one cell, separated by commas (ResNet's `average pool, 1000-d fc, softmax`)."""
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) < 2 or not all(parts):
+        return None
+    layers = [read_layer(p) for p in parts]
+    return None if any(layer is None for layer in layers) else layers  # type: ignore[return-value]
+
+
+@dataclass
+class Block:
+    """A bracketed block repeated ``repeat`` times: its layers in order (a ResNet stage)."""
+    layers: list[LayerCell]
+    repeat: int
+    text: str
+
+
+def read_block(text: str) -> Block | None:
+    """``[3x3, 64; 3x3, 64] x2``: the layers inside the bracket (`;` between them) and the multiplier."""
+    m = BLOCK.match(" ".join(text.split()))
+    if not m:
+        return None
+    layers: list[LayerCell] = []
+    for item in m.group("body").split(";"):
+        found = read_layer(item)
+        found_all = [found] if found is not None else read_sequence(item)
+        if not found_all:
+            return None
+        layers.extend(found_all)
+    return Block(layers, max(1, int(m.group("n"))), text)

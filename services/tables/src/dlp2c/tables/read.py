@@ -22,7 +22,8 @@ from dlp2c.common.document import Table
 from dlp2c.common.errors import Dlp2cError
 from dlp2c.common.graph import Graph, Provenance
 from dlp2c.common.inference import infer
-from dlp2c.tables.cells import INDEXED, STRIDE_SUFFIX, LayerCell, dims, read_layer, read_spec, repeat_of
+from dlp2c.tables.cells import (INDEXED, STRIDE_SUFFIX, LayerCell, dims, read_block, read_layer, read_sequence,
+                                 read_spec, repeat_of)
 from dlp2c.tables.kind import TableKind, classify
 
 DEFAULT_INPUT = (224, 224, 3)
@@ -71,6 +72,9 @@ class _Row:
     input: tuple[int, ...] | None = None
     where: str = ""
     notes: list[str] = field(default_factory=list)
+    block: int = -1  # the grid row of the bracketed block this layer belongs to (-1: none)
+    rep: int = 0  # which repetition of its block
+    opens: bool = False  # the first layer of a repetition: the shortcut starts before it
 
 
 def _roles(header: list[str]) -> dict[int, str]:
@@ -135,6 +139,9 @@ def _reconcile_strides(rows: list[_Row], notes: list[str]) -> None:
             continue
         before = row.input or (rows[i - 1].output if i > 0 else None)
         after = row.output or (rows[i + 1].input if i + 1 < len(rows) else None)
+        if after is None and row.layer.op in POOL and i + 1 < len(rows) and rows[i + 1].opens:
+            # ResNet's `3x3 max pool, stride 2` shares its size with the block after it, whose first layer keeps the size
+            after = next((r.output for r in reversed(rows) if r.block == rows[i + 1].block and r.output), None)
         if not before or not after or after[0] <= 0 or before[0] % after[0]:
             continue
         window = row.params.get("pool_size", 0)
@@ -181,11 +188,26 @@ def _assemble(name: str, rows: list[_Row], table: Table, notes: list[str]) -> Ta
     rank = 3
     padded = False
     made: list[tuple[_Row, str]] = []  # each row with the last node it made, for the size check below
-    for row in rows:
+    for i, row in enumerate(rows):
         op = row.layer.op
         if op == "Input":
             continue
         params = dict(row.params)
+        following = rows[i + 1].layer.op if i + 1 < len(rows) else ""
+        if op in POOL and "pool_size" not in params and (
+                (row.output and tuple(row.output[:2]) == (1, 1)) or following in ("Dense", "Flatten")):
+            op = f"Global{op}"  # `average pool` with no window, to 1x1 or into a dense layer
+            params.pop("strides", None)
+            notes.append(f"{row.where}: a pooling with no window before the classifier read as global pooling")
+        if row.opens:
+            anchor = prev
+            if row.rep == 0 and "strides" not in params and op in CONV | POOL:
+                stride = _block_stride(graph, prev, rows, i)
+                if stride > 1:
+                    params["strides"] = stride
+                    notes.append(f"{row.where}: stride {stride} from the output size the table prints for the block")
+        if op == "Add" and row.block >= 0:
+            anchor = _projection(graph, prev, anchor, row, table, notes)
         if op in CONV and "padding" not in params:
             params["padding"] = "same"
             padded = True
@@ -205,7 +227,7 @@ def _assemble(name: str, rows: list[_Row], table: Table, notes: list[str]) -> Ta
                 return TableDesign(name, None, notes, f"{row.where}: {exc}")
             if k == 0 and row.layer.repeat > 1:
                 notes.append(f"{row.where}: repeated {row.layer.repeat} times")
-            if _boundary(row):
+            if row.block < 0 and _boundary(row):
                 anchor = prev  # the next residual block adds to this
         made.append((row, prev))
         if op in FLAT:
@@ -227,29 +249,80 @@ def _assemble(name: str, rows: list[_Row], table: Table, notes: list[str]) -> Ta
     return TableDesign(name, graph, notes)
 
 
-def _row(r: int, text: str, notes: list[str]) -> _Row | None:
-    """Row ``r``'s layer from ``text``; an unreadable (non-empty) cell becomes a note."""
+def _shape(graph: Graph, node: str) -> tuple[int, ...] | None:
+    try:
+        return tuple(infer(graph).output(node).shape)
+    except Dlp2cError:
+        return None
+
+
+def _block_stride(graph: Graph, prev: str, rows: list[_Row], at: int) -> int:
+    """The stride a block's first layer needs to reach the output size the table prints for the block."""
+    said = next((r.output for r in reversed(rows) if r.block == rows[at].block and r.output), None)
+    shape = _shape(graph, prev) if said else None
+    if not said or not shape or len(shape) != 3 or not said[0] or shape[0] % said[0]:
+        return 1
+    return shape[0] // said[0]
+
+
+def _projection(graph: Graph, prev: str, anchor: str, row: _Row, table: Table, notes: list[str]) -> str:
+    """The shortcut's start: ``anchor``, or a 1x1 convolution of it where the block changed the shape."""
+    out, into = _shape(graph, prev), _shape(graph, anchor)
+    if not out or not into or out == into or len(out) != 3 or len(into) != 3 or not out[0] or into[0] % out[0]:
+        return anchor
+    notes.append(f"{row.where}: the block changes the shape ({'x'.join(map(str, into))} -> "
+                 f"{'x'.join(map(str, out))}): a 1x1 projection on the shortcut")
+    provenance = Provenance("table", f"{table.label}: {row.where}: projection shortcut", table.page)
+    return graph.add("Conv2D", {"filters": out[2], "kernel_size": 1, "strides": into[0] // out[0], "padding": "same"},
+                     inputs=[anchor], id=graph.unique_id(f"shortcut_{row.index}"), provenance=provenance)
+
+
+def _readable(text: str) -> bool:
+    return bool(text) and (read_layer(text) is not None or read_block(text) is not None
+                           or read_sequence(text) is not None)
+
+
+def _cell_rows(r: int, text: str, notes: list[str]) -> list[_Row]:
+    """Row ``r``'s layers from ``text``: one layer, a comma list, or a bracketed block expanded into
+    residual blocks; an unreadable (non-empty) cell becomes a note."""
     if not text:
-        return None
+        return []
     layer = read_layer(text)
-    if layer is None:
-        notes.append(f"row {r + 1}: '{text[:60]}'{LEFT_OUT_SAYS}")
-        return None
-    return _Row(r, layer, dict(layer.params), where=f"row {r + 1}")
+    if layer is not None:
+        return [_Row(r, layer, dict(layer.params), where=f"row {r + 1}")]
+    block = read_block(text)
+    if block is not None:
+        rows: list[_Row] = []
+        for k in range(block.repeat):
+            where = f"row {r + 1} (block {k + 1}/{block.repeat})"
+            for j, cell in enumerate(block.layers):
+                copy = LayerCell(cell.op, dict(cell.params), 1, None, cell.text)
+                rows.append(_Row(r, copy, dict(copy.params), where=where, block=r, rep=k, opens=j == 0))
+            rows.append(_Row(r, LayerCell("Add", {}, 1, None, "shortcut"), where=where, block=r, rep=k))
+        notes.append(f"row {r + 1}: a bracketed block of {len(block.layers)} layers, {block.repeat} times, read as "
+                     "residual blocks (identity shortcut, a 1x1 projection where the shape changes)")
+        return rows
+    sequence = read_sequence(text)
+    if sequence is not None:
+        return [_Row(r, cell, dict(cell.params), where=f"row {r + 1}") for cell in sequence]
+    notes.append(f"row {r + 1}: '{text[:60]}'{LEFT_OUT_SAYS}")
+    return []
 
 
-def _rows_of_column(grid: list[list[str]], col: int, start: int, name_cols: list[int], notes: list[str]) -> list[_Row]:
+def _rows_of_column(grid: list[list[str]], col: int, start: int, name_cols: list[int], notes: list[str],
+                    output_col: int | None = None) -> list[_Row]:
     rows: list[_Row] = []
     for r in range(start, len(grid)):
         text = grid[r][col].strip()
         named = next((layer for c in name_cols if (layer := read_layer(grid[r][c])) is not None), None)
         params = read_spec(named.op, text) if named is not None and text and read_layer(text) is None else None
         if params is not None:  # `fc1` in a name column, `4096` under this configuration
-            rows.append(_Row(r, named, {**named.params, **params}, where=f"row {r + 1}"))
-            continue
-        row = _row(r, text, notes)
-        if row is not None:
-            rows.append(row)
+            found = [_Row(r, named, {**named.params, **params}, where=f"row {r + 1}")]
+        else:
+            found = _cell_rows(r, text, notes)
+        if found and output_col is not None and dims(grid[r][output_col]):
+            found[-1].output = tuple(dims(grid[r][output_col]))
+        rows.extend(found)
     return rows
 
 
@@ -299,9 +372,14 @@ def _single(grid: list[list[str]], type_col: int, start: int, roles: dict[int, s
         if count is not None and not others:
             pending.append((count, len(rows) - 1))
             continue
-        row = _row(r, text, notes)
-        if row is None:
+        found = _cell_rows(r, text, notes)
+        if len(found) != 1:
+            for col, role in roles.items():
+                if found and role == "output" and col != type_col and grid[r][col].strip():
+                    _apply(found[-1], role, grid[r][col])
+            rows.extend(found)
             continue
+        row = found[0]
         for col, role in roles.items():
             if col != type_col and grid[r][col].strip():
                 _apply(row, role, grid[r][col])
@@ -345,7 +423,7 @@ def read_table(table: Table, kind: TableKind | None = None) -> list[TableDesign]
     grid = table.grid()
     if kind.major == "column":
         grid = [list(col) for col in zip(*grid, strict=True)]
-    parsed = [[read_layer(text) is not None for text in row] for row in grid]
+    parsed = [[_readable(text) for text in row] for row in grid]
     start = next((r for r, row in enumerate(parsed) if any(row)), 0)
     body = len(grid) - start
     counts = [sum(parsed[r][c] for r in range(start, len(grid))) for c in range(len(grid[0]))]
@@ -353,6 +431,8 @@ def read_table(table: Table, kind: TableKind | None = None) -> list[TableDesign]
     layer_cols = [c for c, n in enumerate(counts) if n >= max(3, 0.4 * body)]
     designs: list[TableDesign] = []
     name_cols = [c for c in range(len(grid[0])) if _names(grid, c, start)]
+    if len([c for c in layer_cols if c not in name_cols]) >= 2:
+        layer_cols = [c for c in layer_cols if c not in name_cols]  # ResNet's `conv2_x` beside five configurations
     beside = name_cols[0] + 1 if len(name_cols) == 1 else -1
     if beside in layer_cols and len(layer_cols) == 2 and counts[name_cols[0]] >= 0.7 * counts[beside]:
         # A column of layer names and, beside it, their filter sizes and numbers (PReLU's Table 1).
@@ -364,7 +444,8 @@ def read_table(table: Table, kind: TableKind | None = None) -> list[TableDesign]
     if len(layer_cols) >= 2:
         for col in layer_cols:
             notes = []
-            rows = _rows_of_column(grid, col, start, [c for c in name_cols if c not in layer_cols], notes)
+            output_col = next((c for c, r in _roles(header).items() if r == "output" and c not in layer_cols), None)
+            rows = _rows_of_column(grid, col, start, [c for c in name_cols if c not in layer_cols], notes, output_col)
             label = (grid[0][col] if start else "") or f"column {col + 1}"
             designs.append(_assemble(f"{table.label} {label}", rows, table, notes))
         return designs

@@ -16,6 +16,8 @@ NAMED = {  # paper file (in papers/) -> the design table the issue names
     "ShuffleNet An Extremely Efficient Convolutional Neural Network for Mobile Devices.pdf": "Table 1",
     "YOLOv3 An Incremental Improvement.pdf": "Table 1",
     "1502.01852v1.pdf": "Table 1",
+    "ResNet-Deep Residual Learning for Image Recognition.pdf": "Table 1",
+    "ResNeXt Aggregated Residual Transformations for Deep Neural Networks.pdf": "Table 1",
 }
 
 
@@ -51,6 +53,7 @@ def run(realdata: Path | None) -> dict:
         papers.append({"paper": pdf.name, "negative": pdf.parent.name == "negatives", "pages": result.meta.pages,
                        "seconds": seconds, "figures": len(result.figures), "tables": len(result.tables),
                        "figure_labels": [f.label for f in result.figures],
+                       "engines": dict(Counter(t.engine for t in result.tables)),
                        "design_tables": [t.label for t, k in zip(result.tables, kinds, strict=True) if k.design],
                        "table_seconds": time.perf_counter() - tables_started})
     return {"papers": papers, "named": named}
@@ -108,6 +111,9 @@ def report(res: dict, out: Path) -> str:
         f"| tables per second (classify + read into graphs) | {tables / max(table_seconds, 1e-9):.0f} |",
         f"| captioned figures found | {sum(p['figures'] for p in ok)} |",
         f"| tables found | {tables} |",
+        "| table grids drawn by camelot lattice / our words / camelot stream | "
+        + " / ".join(str(sum(p.get("engines", {}).get(e, 0) for p in ok)) for e in ("lattice", "words", "stream"))
+        + " |",
         f"| tables called design tables, design papers | {designs_in(False)} |",
         f"| tables called design tables, negatives (goal 0) | {designs_in(True)} |",
         "",

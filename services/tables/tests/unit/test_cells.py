@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from dlp2c.tables.cells import dims, read_layer, read_spec, repeat_of
+from dlp2c.tables.cells import dims, read_layer, read_spec, repeat_of, names_layers, read_block, read_sequence
 
 
 @pytest.mark.parametrize(("text", "op", "params"), [
@@ -67,3 +67,32 @@ def test_header_words_are_not_layers() -> None:
 ])
 def test_specs_beside_a_name(op: str, text: str, params: dict | None) -> None:
     assert read_spec(op, text) == params
+
+
+@pytest.mark.parametrize(("text", "op", "params"), [
+    ("7×7, 64, stride 2", "Conv2D", {"kernel_size": 7, "filters": 64, "strides": 2}),
+    ("3×3 max pool, stride 2", "MaxPooling2D", {"pool_size": 3, "strides": 2}),
+    ("1×1 conv", "Conv2D", {"kernel_size": 1}),
+    ("2 × 2 average pool, stride 2", "AveragePooling2D", {"pool_size": 2, "strides": 2}),
+    ("7×7 global average pool", "GlobalAveragePooling2D", {}),
+    ("1000-d fc", "Dense", {"units": 1000}),
+    ("3×3, 128, C=32", "Conv2D", {"kernel_size": 3, "filters": 128, "groups": 32}),
+])
+def test_resnet_notations(text: str, op: str, params: dict) -> None:
+    layer = read_layer(text)
+    assert layer is not None and layer.op == op and layer.params == params
+
+
+def test_comma_lists_and_blocks() -> None:
+    layers = read_sequence("average pool, 1000-d fc, softmax")
+    assert layers is not None and [x.op for x in layers] == ["AveragePooling2D", "Dense", "Softmax"]
+    assert read_sequence("3×3, 64") is None and read_sequence("fc") is None
+    block = read_block("[1×1, 64; 3×3, 64; 1×1, 256] ×3")
+    assert block is not None and block.repeat == 3
+    assert [(x.op, x.params["kernel_size"], x.params["filters"]) for x in block.layers] == \
+        [("Conv2D", 1, 64), ("Conv2D", 3, 64), ("Conv2D", 1, 256)]
+    one = read_block("[3x3, 64] x 3")
+    assert one is not None and one.repeat == 3 and len(one.layers) == 1
+    assert read_block("[3×3, 64; banana] ×2") is None  # one unreadable layer: the block is not guessed
+    assert read_block("3×3, 64 ×2") is None
+    assert names_layers("[3×3, 64; 3×3, 64] ×2") and not names_layers("1.8×109")

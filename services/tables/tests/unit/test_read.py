@@ -177,3 +177,28 @@ def test_configurations_with_names_in_their_own_column() -> None:
     designs = read_table(_table(rows, "Table 3. Architectures of models."))
     assert [Counter(n.op for n in d.graph.nodes)["Conv2D"] for d in designs] == [2, 3]
     assert all([n.params["units"] for n in d.graph.nodes if n.op == "Dense"] == [100, 10] for d in designs)
+
+
+def test_bracketed_blocks_become_residual_blocks_with_projections() -> None:
+    rows = [["layer name", "output size", "net"],
+            ["conv1", "16×16", "3×3, 16, stride 2"],
+            ["stage1", "16×16", "[1×1, 16; 3×3, 16; 1×1, 64] ×2"],
+            ["stage2", "8×8", "[1×1, 32; 3×3, 32; 1×1, 128] ×2"],
+            ["", "1×1", "average pool, 10-d fc, softmax"]]
+    table = _table(rows, "Table 1: Architecture. Building blocks are shown in brackets.")
+    [design] = read_table(table)
+    assert not design.error, design.error
+    graph, inference = design.graph, infer(design.graph)
+    adds = [n for n in graph.nodes if n.op == "Add"]
+    assert len(adds) == 4
+    projections = [n for n in graph.nodes if n.id.startswith("shortcut")]
+    # stage1's first block widens 16 -> 64 channels, stage2's first block halves the size and widens to 128
+    assert [(n.params["filters"], n.params["strides"]) for n in projections] == [(64, 1), (128, 2)]
+    # the blocks after the first add their own input (identity): the add's second input is the previous add
+    inputs = graph.inputs_of()
+    assert adds[0].id in inputs[adds[1].id] and adds[2].id in inputs[adds[3].id]
+    first_of_stage2 = next(n for n in graph.nodes if n.op == "Conv2D" and n.params.get("filters") == 32)
+    assert first_of_stage2.params.get("strides") == 2
+    assert tuple(inference.output(adds[-1].id).shape) == (8, 8, 128)
+    assert [n.op for n in graph.nodes[-3:]] == ["GlobalAveragePooling2D", "Dense", "Softmax"]
+    assert any("residual blocks" in note for note in design.notes)

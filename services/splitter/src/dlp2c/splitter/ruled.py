@@ -23,12 +23,13 @@ from dlp2c.common.document import Box, Cell, Table
 from dlp2c.splitter.layout import Phrase
 
 RULES = 3  # vertical rules inside a table (its frame and one divider) that make it a ruled table
+STACKED = 3  # a body cell of this many lines or more stacks layers, one per line: rows, not one cell
 LINE_GAP = 0.8  # inside a cell line, a gap wider than this many font sizes separates parts (a block and its `x2`)
 # Pieces of a large bracket: TeX's extension font has no Unicode for them (`(cid:20)`), others map to these.
 BRACKET = re.compile(r"\(cid:\d+\)|[\[\]\u23a1-\u23a6\uf8ee-\uf8fb]")
 MULTIPLIER = re.compile(r"^[\u00d7x*]\s*(?P<n>\d{1,3})$")
-# A multiplier set close after a block's middle line (ResNet's bottleneck `3x3, 64  x3`).
-TRAILING = re.compile(r"^(?P<item>.*,\s*\d+)\s*[\u00d7x*]\s*(?P<n>\d{1,3})$")
+# A multiplier set close after a block's middle line (ResNet's bottleneck `3x3, 64  x3`, ResNeXt's `..., C=32  x3`).
+TRAILING = re.compile(r"^(?P<item>.*,.*\d)\s+[\u00d7x*]\s*(?P<n>\d{1,3})$")
 
 
 @dataclass
@@ -61,7 +62,7 @@ def _words(phrases: list[Phrase]) -> list[_Word]:
 
 
 def cell_text(words: list[_Word]) -> str:
-    """The text of one cell's words: lines top to bottom; a bracketed block as `[a; b] xN`."""
+    """The text of one cell's words: lines top to bottom (newlines between); a bracketed block as `[a; b] xN`."""
     bracket = any(BRACKET.search(w.text) for w in words)
     words = [_Word(text, w.box, w.size) for w in words if (text := BRACKET.sub("", w.text).strip())]
     lines: list[list[_Word]] = []
@@ -99,7 +100,7 @@ def cell_text(words: list[_Word]) -> str:
         return f"[{'; '.join(items)}] \u00d7{repeat or 1}"
     if repeat and not items:
         return f"\u00d7{repeat}"
-    return " ".join(items)
+    return "\n".join(items)
 
 
 def _grid(found: Any, words: list[_Word], page_height: float, label: str, caption: str, page: int, box: Box,
@@ -138,6 +139,8 @@ def _grid(found: Any, words: list[_Word], page_height: float, label: str, captio
                 first = inside[0] if first is None else first
                 last = inside[-1]
                 text = cell_text(members)
+                if engine == "lattice" and out_row > 0 and text.count("\n") + 1 >= STACKED:
+                    return None  # layers stacked one per line in a cell (PReLU's Table 3): the words' grid reads them
                 if text:
                     cells.append(Cell(out_row, first, text, Box.enclosing([w.box for w in members]),
                                       last if last != first else -1))

@@ -198,3 +198,9 @@ def read_block(text: str) -> Block | None:
             return None
         layers.extend(found_all)
     return Block(layers, max(1, int(m.group("n"))), text)
+
+
+def names_layers(text: str) -> bool:
+    """Whether ``text`` reads as one layer, a comma list of layers or a bracketed block."""
+    return bool(text) and (read_layer(text) is not None or read_block(text) is not None
+                           or read_sequence(", ".join(text.splitlines())) is not None)

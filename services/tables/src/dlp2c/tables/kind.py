@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from dlp2c.common.catalog.registry import CATALOG
 from dlp2c.common.document import Table
-from dlp2c.tables.cells import read_layer
+from dlp2c.tables.cells import names_layers
 
 HEADER_WORDS = (
     "layer", "type", "stride", "filter", "filters", "shape", "kernel", "ksize", "size", "support", "filt",
@@ -86,7 +86,7 @@ def classify(table: Table) -> TableKind:
     by_col: Counter[int] = Counter()
     by_row: Counter[int] = Counter()
     for cell in table.cells:
-        if read_layer(cell.text) is not None:
+        if names_layers(cell.text):
             by_col[cell.col] += 1
             by_row[cell.row] += 1
     best_col = max(by_col.values(), default=0)

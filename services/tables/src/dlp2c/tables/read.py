@@ -22,8 +22,8 @@ from dlp2c.common.document import Table
 from dlp2c.common.errors import Dlp2cError
 from dlp2c.common.graph import Graph, Provenance
 from dlp2c.common.inference import infer
-from dlp2c.tables.cells import (INDEXED, STRIDE_SUFFIX, LayerCell, dims, read_block, read_layer, read_sequence,
-                                 read_spec, repeat_of)
+from dlp2c.tables.cells import (INDEXED, STRIDE_SUFFIX, LayerCell, dims, names_layers, read_block, read_layer,
+                                 read_sequence, read_spec, repeat_of)
 from dlp2c.tables.kind import TableKind, classify
 
 DEFAULT_INPUT = (224, 224, 3)
@@ -193,12 +193,11 @@ def _assemble(name: str, rows: list[_Row], table: Table, notes: list[str]) -> Ta
         if op == "Input":
             continue
         params = dict(row.params)
-        following = rows[i + 1].layer.op if i + 1 < len(rows) else ""
-        if op in POOL and "pool_size" not in params and (
-                (row.output and tuple(row.output[:2]) == (1, 1)) or following in ("Dense", "Flatten")):
-            op = f"Global{op}"  # `average pool` with no window, to 1x1 or into a dense layer
+        said = next((r.output for r in rows if r.index == row.index and r.output), None)  # its grid row's size
+        if op in POOL and "pool_size" not in params and said and tuple(said[:2]) == (1, 1):
+            op = f"Global{op}"  # ResNet's `average pool` with no window, to an output of 1x1
             params.pop("strides", None)
-            notes.append(f"{row.where}: a pooling with no window before the classifier read as global pooling")
+            notes.append(f"{row.where}: a pooling with no window to a 1x1 output read as global pooling")
         if row.opens:
             anchor = prev
             if row.rep == 0 and "strides" not in params and op in CONV | POOL:
@@ -277,11 +276,6 @@ def _projection(graph: Graph, prev: str, anchor: str, row: _Row, table: Table, n
                      inputs=[anchor], id=graph.unique_id(f"shortcut_{row.index}"), provenance=provenance)
 
 
-def _readable(text: str) -> bool:
-    return bool(text) and (read_layer(text) is not None or read_block(text) is not None
-                           or read_sequence(text) is not None)
-
-
 def _cell_rows(r: int, text: str, notes: list[str]) -> list[_Row]:
     """Row ``r``'s layers from ``text``: one layer, a comma list, or a bracketed block expanded into
     residual blocks; an unreadable (non-empty) cell becomes a note."""
@@ -302,7 +296,7 @@ def _cell_rows(r: int, text: str, notes: list[str]) -> list[_Row]:
         notes.append(f"row {r + 1}: a bracketed block of {len(block.layers)} layers, {block.repeat} times, read as "
                      "residual blocks (identity shortcut, a 1x1 projection where the shape changes)")
         return rows
-    sequence = read_sequence(text)
+    sequence = read_sequence(", ".join(line.strip() for line in text.splitlines()))  # lines of one cell, in order
     if sequence is not None:
         return [_Row(r, cell, dict(cell.params), where=f"row {r + 1}") for cell in sequence]
     notes.append(f"row {r + 1}: '{text[:60]}'{LEFT_OUT_SAYS}")
@@ -423,7 +417,7 @@ def read_table(table: Table, kind: TableKind | None = None) -> list[TableDesign]
     grid = table.grid()
     if kind.major == "column":
         grid = [list(col) for col in zip(*grid, strict=True)]
-    parsed = [[_readable(text) for text in row] for row in grid]
+    parsed = [[names_layers(text) for text in row] for row in grid]
     start = next((r for r, row in enumerate(parsed) if any(row)), 0)
     body = len(grid) - start
     counts = [sum(parsed[r][c] for r in range(start, len(grid))) for c in range(len(grid[0]))]

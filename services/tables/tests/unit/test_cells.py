@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from dlp2c.tables.cells import dims, read_layer, read_spec, repeat_of, names_layers, read_block, read_sequence
+from dlp2c.tables.cells import dims, names_layers, read_block, read_layer, read_sequence, read_spec, repeat_of
 
 
 @pytest.mark.parametrize(("text", "op", "params"), [

@@ -134,7 +134,7 @@ def _grid(found: Any, words: list[_Word], page_height: float, label: str, captio
                     end += 1
             members = [w for k in range(c, end + 1) for w in placed.get((r, k), [])]
             if members:
-                first = new_col.get(c, None)
+                first = new_col.get(c)
                 inside = [new_col[k] for k in range(c, end + 1) if k in new_col]
                 first = inside[0] if first is None else first
                 last = inside[-1]

@@ -22,8 +22,18 @@ from dlp2c.common.document import Table
 from dlp2c.common.errors import Dlp2cError
 from dlp2c.common.graph import Graph, Provenance
 from dlp2c.common.inference import infer
-from dlp2c.tables.cells import (INDEXED, STRIDE_SUFFIX, LayerCell, dims, names_layers, read_block, read_layer,
-                                 read_sequence, read_spec, repeat_of)
+from dlp2c.tables.cells import (
+    INDEXED,
+    STRIDE_SUFFIX,
+    LayerCell,
+    dims,
+    names_layers,
+    read_block,
+    read_layer,
+    read_sequence,
+    read_spec,
+    repeat_of,
+)
 from dlp2c.tables.kind import TableKind, classify
 
 DEFAULT_INPUT = (224, 224, 3)
@@ -140,7 +150,7 @@ def _reconcile_strides(rows: list[_Row], notes: list[str]) -> None:
         before = row.input or (rows[i - 1].output if i > 0 else None)
         after = row.output or (rows[i + 1].input if i + 1 < len(rows) else None)
         if after is None and row.layer.op in POOL and i + 1 < len(rows) and rows[i + 1].opens:
-            # ResNet's `3x3 max pool, stride 2` shares its size with the block after it, whose first layer keeps the size
+            # ResNet's `3x3 max pool, stride 2` shares its size with the next block (whose first layer keeps it)
             after = next((r.output for r in reversed(rows) if r.block == rows[i + 1].block and r.output), None)
         if not before or not after or after[0] <= 0 or before[0] % after[0]:
             continue

@@ -113,8 +113,7 @@ def _mark_body(phrases: list[Phrase], body_size: float, column_width: float, tex
                 break
 
 
-DESCENT = 0.215  # a text font's glyph box reaches this many font sizes below its baseline
-OFF_BASELINE = 0.35  # a glyph box further off than this (in font sizes) is a math font's, placed by its baseline
+OFF_BASELINE = 0.35  # a glyph box further off its baseline than the page's text (in font sizes) is a math font's
 
 
 def on_baseline(chars: list[dict[str, Any]], page_height: float) -> list[dict[str, Any]]:
@@ -122,19 +121,26 @@ def on_baseline(chars: list[dict[str, Any]], page_height: float) -> list[dict[st
 
     TeX's symbol and extension fonts (CMSY, CMEX) report boxes far below the glyph: the `x` of `3x3, 64`
     would start a line of its own under `3 3, 64`. The baseline (the text matrix's origin) is where the
-    glyph really is."""
-    fixed = []
-    for c in chars:
+    glyph really is; how far a box normally reaches below it is the page's own (the median over its
+    characters, which also absorbs any offset of the page's origin)."""
+    def offset(c: dict[str, Any]) -> float | None:
         matrix, size = c.get("matrix"), float(c.get("size") or 0.0)
         if not c.get("upright", True) or not matrix or size <= 0 or matrix[1] or matrix[2]:
+            return None
+        return (float(c["bottom"]) - (page_height - float(matrix[5]))) / size
+
+    offsets = [offset(c) for c in chars]
+    known = [o for o in offsets if o is not None]
+    if not known:
+        return chars
+    normal = statistics.median(known)
+    fixed = []
+    for c, off in zip(chars, offsets, strict=True):
+        if off is None or abs(off - normal) <= OFF_BASELINE:
             fixed.append(c)
             continue
-        bottom = page_height - float(matrix[5]) + DESCENT * size
-        if abs(float(c["bottom"]) - bottom) <= OFF_BASELINE * size:
-            fixed.append(c)
-            continue
-        shift = bottom - float(c["bottom"])
-        fixed.append({**c, "top": float(c["top"]) + shift, "bottom": bottom,
+        shift = (normal - off) * float(c["size"])
+        fixed.append({**c, "top": float(c["top"]) + shift, "bottom": float(c["bottom"]) + shift,
                       "y0": float(c["y0"]) - shift, "y1": float(c["y1"]) - shift})
     return fixed
 

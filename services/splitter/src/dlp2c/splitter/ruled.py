@@ -160,7 +160,9 @@ def camelot_table(path: Path | str, flavor: str, page: int, page_height: float, 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            found = camelot.read_pdf(str(path), pages=str(page), flavor=flavor, table_areas=[area])
+            # lattice only runs where the PDF draws its rules as vectors: read them, no page render
+            options = {"engine": "vector"} if flavor == "lattice" else {}
+            found = camelot.read_pdf(str(path), pages=str(page), flavor=flavor, table_areas=[area], **options)
     finally:
         quiet.setLevel(level)
     if not found.n:

@@ -134,10 +134,8 @@ def _grid(found: Any, words: list[_Word], page_height: float, label: str, captio
                     end += 1
             members = [w for k in range(c, end + 1) for w in placed.get((r, k), [])]
             if members:
-                first = new_col.get(c)
                 inside = [new_col[k] for k in range(c, end + 1) if k in new_col]
-                first = inside[0] if first is None else first
-                last = inside[-1]
+                first, last = inside[0], inside[-1]
                 text = cell_text(members)
                 if engine == "lattice" and out_row > 0 and text.count("\n") + 1 >= STACKED:
                     return None  # layers stacked one per line in a cell (PReLU's Table 3): the words' grid reads them

@@ -258,17 +258,19 @@ def _assemble(name: str, rows: list[_Row], table: Table, notes: list[str]) -> Ta
     return TableDesign(name, graph, notes)
 
 
-def _shape(graph: Graph, node: str) -> tuple[int, ...] | None:
+def _shapes(graph: Graph, *nodes: str) -> list[tuple[int, ...] | None]:
+    """The output shapes of ``nodes`` from one shape inference of the graph so far (None where it fails)."""
     try:
-        return tuple(infer(graph).output(node).shape)
+        inference = infer(graph)
     except Dlp2cError:
-        return None
+        return [None] * len(nodes)
+    return [tuple(inference.output(node).shape) for node in nodes]
 
 
 def _block_stride(graph: Graph, prev: str, rows: list[_Row], at: int) -> int:
     """The stride a block's first layer needs to reach the output size the table prints for the block."""
     said = next((r.output for r in reversed(rows) if r.block == rows[at].block and r.output), None)
-    shape = _shape(graph, prev) if said else None
+    shape = _shapes(graph, prev)[0] if said else None
     if not said or not shape or len(shape) != 3 or not said[0] or shape[0] % said[0]:
         return 1
     return shape[0] // said[0]
@@ -276,7 +278,7 @@ def _block_stride(graph: Graph, prev: str, rows: list[_Row], at: int) -> int:
 
 def _projection(graph: Graph, prev: str, anchor: str, row: _Row, table: Table, notes: list[str]) -> str:
     """The shortcut's start: ``anchor``, or a 1x1 convolution of it where the block changed the shape."""
-    out, into = _shape(graph, prev), _shape(graph, anchor)
+    out, into = _shapes(graph, prev, anchor)
     if not out or not into or out == into or len(out) != 3 or len(into) != 3 or not out[0] or into[0] % out[0]:
         return anchor
     notes.append(f"{row.where}: the block changes the shape ({'x'.join(map(str, into))} -> "

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dlp2c.common.document import Box
+from dlp2c.splitter.pdfpage import PageContent
 from pdfplumber.utils import extract_words
 
 PHRASE_GAP = 0.8  # a gap wider than this many font sizes ends a phrase (table cells, labels in drawings)
@@ -57,31 +58,40 @@ class PageLayout:
         return self.text_right - self.column_width, self.text_right
 
 
+def _middle(word: dict[str, Any]) -> float:
+    return (word["top"] + word["bottom"]) / 2
+
+
 def _phrases(words: list[dict[str, Any]]) -> list[Phrase]:
-    """Words on one baseline joined into phrases; a wide gap starts a new phrase."""
-    rows: list[list[dict[str, Any]]] = []
-    for word in sorted(words, key=lambda w: (w["top"], w["x0"])):
-        size = float(word.get("size") or (word["bottom"] - word["top"]))
-        middle = (word["top"] + word["bottom"]) / 2
-        for row in rows[-6:]:
-            ref = row[0]
-            if abs((ref["top"] + ref["bottom"]) / 2 - middle) <= 0.45 * size:
-                row.append(word)
-                break
-        else:
-            rows.append([word])
-    phrases: list[Phrase] = []
-    for row in rows:
-        row.sort(key=lambda w: w["x0"])
-        current: list[dict[str, Any]] = [row[0]]
-        for word in row[1:]:
-            size = float(word.get("size") or 10.0)
-            if word["x0"] - current[-1]["x1"] > PHRASE_GAP * size:
-                phrases.append(_phrase(current))
-                current = []
-            current.append(word)
-        phrases.append(_phrase(current))
-    return phrases
+    """Words joined left to right into phrases: a word continues the phrase that ends just before it
+    (a gap of at most 0.8 em) on its line (middles within 0.45 em of the phrase's first word, in the
+    larger of their sizes), the nearest such line when two qualify. Lines are found per phrase, not per
+    page row, so two columns with different leading never mix: a caption beside body text stays one
+    phrase, and a superscript dagger does not cut its line in two."""
+    ordered = sorted(words, key=lambda w: (w["x0"], w["top"]))
+    chains: list[list[dict[str, Any]]] = []
+    open_ends: list[list[dict[str, Any]]] = []  # chains whose last word may still be continued
+    for word in ordered:
+        size = float(word.get("size") or (word["bottom"] - word["top"]) or 10.0)
+        middle = _middle(word)
+        best, best_off = None, 0.0
+        still_open = []
+        for chain in open_ends:
+            gap = word["x0"] - chain[-1]["x1"]
+            if gap > PHRASE_GAP * max(size, float(chain[-1].get("size") or 0.0)):
+                continue  # too far behind every word still to come (they start further right): closed
+            still_open.append(chain)
+            off = abs(_middle(chain[0]) - middle)
+            line_size = max(size, float(chain[0].get("size") or 0.0))  # a superscript goes by its line's size
+            if off <= 0.45 * line_size and gap >= -0.5 * size and (best is None or off < best_off):
+                best, best_off = chain, off
+        open_ends = still_open
+        if best is None:
+            best = []
+            chains.append(best)
+            open_ends.append(best)
+        best.append(word)
+    return [_phrase(chain) for chain in sorted(chains, key=lambda c: (c[0]["top"], c[0]["x0"]))]
 
 
 def _phrase(words: list[dict[str, Any]]) -> Phrase:
@@ -116,18 +126,18 @@ def _mark_body(phrases: list[Phrase], body_size: float, column_width: float, tex
 OFF_BASELINE = 0.35  # a glyph box further off its baseline than the page's text (in font sizes) is a math font's
 
 
-def on_baseline(chars: list[dict[str, Any]], page_height: float) -> list[dict[str, Any]]:
+def on_baseline(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``chars`` with math-font glyph boxes moved to sit on their baselines like the text around them.
 
     TeX's symbol and extension fonts (CMSY, CMEX) report boxes far below the glyph: the `x` of `3x3, 64`
-    would start a line of its own under `3 3, 64`. The baseline (the text matrix's origin) is where the
-    glyph really is; how far a box normally reaches below it is the page's own (the median over its
-    characters, which also absorbs any offset of the page's origin)."""
+    would start a line of its own under `3 3, 64`. The baseline (the glyph's origin, ``baseline``) is where
+    the glyph really is; how far a box normally reaches below it is the page's own (the median over its
+    characters)."""
     def offset(c: dict[str, Any]) -> float | None:
-        matrix, size = c.get("matrix"), float(c.get("size") or 0.0)
-        if not c.get("upright", True) or not matrix or size <= 0 or matrix[1] or matrix[2]:
+        size = float(c.get("size") or 0.0)
+        if not c.get("upright", True) or size <= 0 or c.get("baseline") is None:
             return None
-        return (float(c["bottom"]) - (page_height - float(matrix[5]))) / size
+        return (float(c["bottom"]) - float(c["baseline"])) / size
 
     offsets = [offset(c) for c in chars]
     known = [o for o in offsets if o is not None]
@@ -141,34 +151,30 @@ def on_baseline(chars: list[dict[str, Any]], page_height: float) -> list[dict[st
             continue
         shift = (normal - off) * float(c["size"])
         fixed.append({**c, "top": float(c["top"]) + shift, "bottom": float(c["bottom"]) + shift,
-                      "y0": float(c["y0"]) - shift, "y1": float(c["y1"]) - shift})
+                      "doctop": float(c.get("doctop", c["top"])) + shift})
     return fixed
 
 
-def page_layout(page: Any, number: int) -> PageLayout:
-    """Phrases, body text and drawn objects of one pdfplumber page."""
+def page_layout(page: PageContent, number: int) -> PageLayout:
+    """Phrases, body text and drawn objects of one page."""
     words = []
-    chars = on_baseline(page.chars, float(page.height))
-    for w in extract_words(chars, x_tolerance=1.5, y_tolerance=2.5, return_chars=True):
+    for w in extract_words(on_baseline(page.chars), x_tolerance=1.5, y_tolerance=2.5, return_chars=True):
         if w.get("upright", True) and w["text"].strip():
             # Small capitals mix sizes inside a word: the word's size is its letters' largest.
             w["size"] = max(float(c.get("size") or 0.0) for c in w.pop("chars")) or (w["bottom"] - w["top"])
             words.append(w)
     phrases = _phrases(words) if words else []
-    width, height = float(page.width), float(page.height)
+    width, height = page.width, page.height
     sizes = Counter({})
     for p in phrases:
         sizes[round(p.size * 2) / 2] += len(p.text)
     page_area = width * height
     graphics: list[tuple[str, Box]] = []
-    for kind, objects in (("image", page.images), ("rect", page.rects), ("line", page.lines),
-                          ("curve", page.curves)):
-        for obj in objects:
-            box = Box(max(0.0, float(obj["x0"])), max(0.0, float(obj["top"])), min(width, float(obj["x1"])),
-                      min(height, float(obj["bottom"])))
-            if box.width < 0 or box.height < 0 or box.width * box.height > 0.9 * page_area:
-                continue
-            graphics.append((kind, box))
+    for kind, b in page.graphics:
+        box = Box(max(0.0, b.x0), max(0.0, b.top), min(width, b.x1), min(height, b.bottom))
+        if box.width < 0 or box.height < 0 or box.width * box.height > 0.9 * page_area:
+            continue
+        graphics.append((kind, box))
     layout = PageLayout(number, width, height, phrases, graphics, sizes)
     settle(layout, sizes.most_common(1)[0][0] if sizes else 10.0)
     return layout

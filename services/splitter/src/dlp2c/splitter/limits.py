@@ -24,6 +24,6 @@ class Limits:
 
 class SplitError(Dlp2cError):
     """The PDF cannot be split. Codes: not_pdf, empty, too_large, too_many_pages, encrypted, corrupt,
-    page_too_large, image_bomb, timeout, crashed."""
+    page_too_large, image_bomb, timeout, crashed, output (the output folder cannot be written)."""
 
     code = "split"

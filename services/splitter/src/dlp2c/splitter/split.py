@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pdfplumber
 import pypdfium2 as pdfium
 from dlp2c.common.document import Box, PaperFigure, Table
 from dlp2c.splitter.captions import Caption, find_captions
 from dlp2c.splitter.document import PaperMeta, check_file, metadata
 from dlp2c.splitter.layout import PageLayout, page_layout, paper_geometry, settle
 from dlp2c.splitter.limits import Limits, SplitError
+from dlp2c.splitter.pdfpage import PageContent, read_page
 from dlp2c.splitter.regions import Region, candidates, choose
 from dlp2c.splitter.ruled import RULES, camelot_table, vertical_rules
 from dlp2c.splitter.tables import table_from_phrases
@@ -75,9 +75,8 @@ def _render(pdf: pdfium.PdfDocument, index: int, box: Box, layout: PageLayout, d
         page.close()
 
 
-def _bomb(page: Any, limits: Limits) -> str:
-    for image in page.images:
-        w, h = image.get("srcsize") or (0, 0)
+def _bomb(content: PageContent, limits: Limits) -> str:
+    for w, h in content.image_pixels:
         if w * h > limits.max_image_pixels:
             return f"an embedded image declares {int(w)} x {int(h)} pixels"
     return ""
@@ -172,31 +171,39 @@ def split(path: Path | str, out: Path | str | None = None, limits: Limits | None
     pages = check_file(path, limits)
     out_dir = Path(out) if out is not None else None
     if out_dir is not None:
-        (out_dir / "figures").mkdir(parents=True, exist_ok=True)
-        (out_dir / "tables").mkdir(parents=True, exist_ok=True)
+        try:
+            (out_dir / "figures").mkdir(parents=True, exist_ok=True)
+            (out_dir / "tables").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SplitError(f"cannot write the output folder ({exc.strerror or exc})", str(out_dir),
+                             "give a folder this process may create and write", code="output") from exc
     result = Split(PaperMeta(pages=pages))
     found: list[tuple[PageLayout, Caption, Region | None, Region | None, str]] = []
     first: PageLayout | None = None
     layouts: list[tuple[PageLayout, str]] = []
     pdf = pdfium.PdfDocument(str(path))
     try:
-        with pdfplumber.open(str(path)) as doc:
-            for index, page in enumerate(doc.pages):
-                page_started = time.perf_counter()
+        for index in range(len(pdf)):
+            page_started = time.perf_counter()
+            try:
+                page = pdf[index]
                 try:
-                    layout = page_layout(page, index + 1)
-                except Exception as exc:  # a page pdfminer cannot parse is reported; the others go on
-                    result.errors.append({"page": index + 1, "code": "page", "message": f"unreadable page: {exc}"})
-                    continue
-                first = first or layout
-                bomb = _bomb(page, limits)
-                if bomb:
-                    result.errors.append({"page": index + 1, "code": "image_bomb", "message": bomb})
-                layouts.append((layout, bomb))
-                spent = time.perf_counter() - page_started
-                if spent > limits.seconds_per_page:
-                    result.errors.append({"page": index + 1, "code": "slow_page",
-                                          "message": f"page took {spent:.1f} s (limit {limits.seconds_per_page} s)"})
+                    content = read_page(page)
+                finally:
+                    page.close()
+                layout = page_layout(content, index + 1)
+            except Exception as exc:  # a page that cannot be read is reported; the others go on
+                result.errors.append({"page": index + 1, "code": "page", "message": f"unreadable page: {exc}"})
+                continue
+            first = first or layout
+            bomb = _bomb(content, limits)
+            if bomb:
+                result.errors.append({"page": index + 1, "code": "image_bomb", "message": bomb})
+            layouts.append((layout, bomb))
+            spent = time.perf_counter() - page_started
+            if spent > limits.seconds_per_page:
+                result.errors.append({"page": index + 1, "code": "slow_page",
+                                      "message": f"page took {spent:.1f} s (limit {limits.seconds_per_page} s)"})
         geometry = paper_geometry([layout for layout, _ in layouts])
         for layout, bomb in layouts:
             if geometry is not None:

@@ -8,11 +8,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pypdfium2 as pdfium  # noqa: E402
-import pytest  # noqa: E402
-from dlp2c.splitter.layout import _phrases  # noqa: E402
-from dlp2c.splitter.pdfpage import PageContent, read_page  # noqa: E402
+import matplotlib.pyplot as plt
+import pypdfium2 as pdfium
+import pytest
+from dlp2c.splitter.layout import _phrases
+from dlp2c.splitter.pdfpage import PageContent, read_page
 
 W, H = 4.0, 3.0  # inches
 

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from dlp2c.classifier.data import SIZE, STYLES, FigureError, dataset_items, open_figure, perturb, split, to_square
+from dlp2c.classifier.data import (
+    SIZE,
+    STYLES,
+    FigureError,
+    dataset_items,
+    open_figure,
+    perturb,
+    split,
+    to_square,
+)
 from dlp2c.simulator.dataset import Options, simulate
 from PIL import Image, ImageDraw
 
@@ -19,6 +28,22 @@ def test_a_tall_figure_is_letterboxed_with_its_own_background() -> None:
     assert square.shape == (SIZE, SIZE, 3) and square.dtype == np.uint8
     assert tuple(square[SIZE // 2, 2]) == (250, 250, 240)  # padding on the sides, in the figure's colour
     assert square[:, SIZE // 2].max() < 20  # the bar runs top to bottom, centred
+
+
+def test_a_hairline_in_a_large_figure_stays_visible() -> None:
+    # one-pixel lines 2000 pixels apart from each other's scale: averaged down 16x they would be 94% paper
+    for paper, ink in (((255, 255, 255), (0, 0, 0)), ((10, 10, 30), (255, 255, 255))):
+        image = Image.new("RGB", (2048, 2048), paper)
+        draw = ImageDraw.Draw(image)
+        draw.line([(1000, 0), (1000, 2047)], fill=ink)
+        draw.line([(0, 501), (2047, 501)], fill=ink)
+        square = to_square(image).astype(int)
+        column, row = square[:, 1000 * SIZE // 2048], square[501 * SIZE // 2048]
+        far = abs(square[5, 5] - np.array(paper)).max()
+        assert far == 0  # the paper stays paper
+        # the lines stand out from the paper by at least a third of the contrast
+        assert abs(column - np.array(paper)).max(axis=1).min() > 255 // 3
+        assert abs(row - np.array(paper)).max(axis=1).min() > 255 // 3
 
 
 def test_transparent_png_is_drawn_on_white(tmp_path: Path) -> None:

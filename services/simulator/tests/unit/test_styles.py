@@ -13,7 +13,7 @@ from dlp2c.codegen.generate import generate
 from dlp2c.simulator import caffe_style, keras_style, looks
 from dlp2c.simulator.grammar import depth_and_dataset, sample_model
 from dlp2c.simulator.graphviz import Graphviz, GraphvizError
-from dlp2c.simulator.render import Variation, degrade, encode, render_dot
+from dlp2c.simulator.render import LEGIBLE_DPI, Variation, degrade, encode, render_dot
 from PIL import Image
 
 
@@ -131,11 +131,14 @@ def test_drawings_are_made_at_their_dpi_within_their_pixel_budget() -> None:
     chain = "digraph { rankdir=LR; " + " -> ".join(f"n{i}" for i in range(60)) + " }"
     wide = render_dot(chain, Variation(megapixels=0.2), dpi=96, min_dpi=10)
     assert wide.width * wide.height <= 0.2e6 * 1.02 and wide.info["dpi_drawn"] < 96
-    small = render_dot("digraph { a -> b }", Variation(scale=0.5), dpi=96)
-    full = render_dot("digraph { a -> b }", Variation(), dpi=96)
-    assert small.info["dpi_drawn"] == 48.0 and abs(small.width * 2 - full.width) <= 2
+    small = render_dot("digraph { a -> b }", Variation(scale=0.5), dpi=160)
+    full = render_dot("digraph { a -> b }", Variation(), dpi=160)
+    assert small.info["dpi_drawn"] == 80.0 and abs(small.width * 2 - full.width) <= 2
     floor = render_dot(chain, Variation(megapixels=0.01), dpi=96, min_dpi=40)
     assert floor.info["dpi_drawn"] == 40.0  # never below the floor: text stays readable
+    # by default the floor is LEGIBLE_DPI, which a small scale does not go under either
+    assert render_dot("digraph { a -> b }", Variation(scale=0.5), dpi=96).info["dpi_drawn"] == LEGIBLE_DPI
+    assert render_dot(chain, Variation(megapixels=0.01), dpi=96).info["dpi_drawn"] == LEGIBLE_DPI
 
 
 def test_graphviz_survives_its_helper_dying_and_hanging() -> None:

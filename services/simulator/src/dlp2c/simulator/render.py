@@ -17,6 +17,7 @@ from dlp2c.simulator.graphviz import Graphviz, GraphvizError
 from PIL import Image, ImageEnhance, ImageOps
 
 FONTS = ("Helvetica", "Times-Roman", "Courier", "DejaVu Sans", "Liberation Serif", "Liberation Sans Narrow")
+LEGIBLE_DPI = 64.0  # the least DPI a drawing with text is rendered at (10 pt: 9 px letters)
 MAX_PIXELS = 60_000_000  # Graphviz caps a side at 32,767 px; tall 40-layer models come close
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
@@ -70,20 +71,22 @@ def _with_defaults(dot: str, variation: Variation) -> str:
 
 
 def render_dot(dot: str, variation: Variation = Variation(), dpi: float = 96.0,
-               min_dpi: float = 40.0) -> Image.Image:
-    """Lay out and draw DOT text at ``dpi`` times the variation's scale, within its pixel budget.
+               min_dpi: float = LEGIBLE_DPI) -> Image.Image:
+    """Lay out and draw DOT text at ``dpi`` times the variation's scale, within its pixel budget, but
+    never below ``min_dpi``: under it a figure's 10-point labels are 5 pixels tall, text no reader (and
+    no OCR) can read, which neither Keras's nor Caffe's own drawings are.
 
     Graphviz 2.43's orthogonal router aborts on some graphs (``Trapezoid-table overflow``); Keras 3
     asks for it, so such a graph is drawn again with polyline edges."""
     source = _with_defaults(dot, variation)
-    target = dpi * variation.scale
+    target = max(dpi * variation.scale, min_dpi)
     try:
-        drawn = graphviz().draw(source, target, variation.megapixels * 1e6, min(min_dpi, target))
+        drawn = graphviz().draw(source, target, variation.megapixels * 1e6, min_dpi)
     except GraphvizError as exc:
         if "splines=ortho" not in dot or "stopped" not in str(exc):
             raise RenderError(str(exc)) from None
         drawn = graphviz().draw(source.replace("splines=ortho", "splines=polyline"), target,
-                                variation.megapixels * 1e6, min(min_dpi, target))
+                                variation.megapixels * 1e6, min_dpi)
     image = _true_colours(Image.open(io.BytesIO(drawn.data)))
     image.info["dpi_drawn"] = round(drawn.dpi, 1)
     image.info["nodes"], image.info["edges"] = drawn.nodes, drawn.edges  # where each DOT node was drawn

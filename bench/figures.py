@@ -36,7 +36,8 @@ def report(res: dict, out: Path) -> str:
         "## Figure reading (issue 5)", "",
         f"{res['models']} fresh models (seed {res['seed']}, depths 5-40), one Keras drawing (Keras 3 or Keras 2 "
         "look, names or shapes, top-bottom or left-right) and one Caffe drawing each, with the simulator's "
-        "variations (fonts, 64-150 dpi, within a 0.5-1.5 Mpx budget where 64 dpi allows it, JPEG, grey, contrast). Means per figure; "
+        "variations (fonts, 64-150 dpi, within a 0.5-1.5 Mpx budget where 64 dpi allows it, JPEG, grey, "
+        "contrast). Means per figure; "
         "hyper-parameters: layers whose printed values (Caffe kernel/stride/pad/pool, Keras output shape) "
         "were all read exactly. Paper: " + PAPER + ". Goals: layers >= 99.5%, edges >= 98%, edge "
         "precision >= 98%, exact graphs >= 90%, hyper-parameters >= 95%.", "",

@@ -79,7 +79,7 @@ def _background(image: Image.Image) -> tuple[int, int, int]:
     return tuple(int(v) for v in np.median(edge, axis=0))  # type: ignore[return-value]
 
 
-def _keep_ink(image: Image.Image, size: int) -> Image.Image:
+def _keep_ink(image: Image.Image, size: int, background: tuple[int, int, int]) -> Image.Image:
     """``image`` shrunk by whole blocks to about twice ``size``, each block taking its inkiest pixel.
 
     Averaging a 1500-pixel drawing down to 128 fades its one-pixel lines to nothing, while a 400-pixel
@@ -91,7 +91,7 @@ def _keep_ink(image: Image.Image, size: int) -> Image.Image:
     if factor < 2:
         return image
     pixels = np.asarray(image)[: h // factor * factor, : w // factor * factor]
-    keep = np.maximum if sum(_background(image)) < 3 * 128 else np.minimum  # light ink on dark paper: lightest
+    keep = np.maximum if sum(background) < 3 * 128 else np.minimum  # light ink on dark paper: its lightest
     out = pixels[::factor, ::factor].copy()
     for dy in range(factor):  # one pass per offset in the block: 5x faster than reducing a 5-d view
         for dx in range(factor):
@@ -104,7 +104,7 @@ def to_square(image: Image.Image, size: int = SIZE) -> np.ndarray:
     """The figure letterboxed into ``size``x``size``, as uint8 RGB, its lines kept (:func:`_keep_ink`)."""
     image = _flatten(image)
     background = _background(image)
-    image = _keep_ink(image, size)
+    image = _keep_ink(image, size, background)
     w, h = image.size
     scale = size / max(w, h)
     small = image.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BOX)

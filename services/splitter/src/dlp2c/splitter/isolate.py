@@ -1,8 +1,9 @@
 """Splitting in a child process: one hostile PDF costs bounded time and memory, never the service.
 
 pdfium (every page) and camelot's pdfminer (ruled tables) parse untrusted bytes, native and pure
-Python; neither can be interrupted from inside. The child has an address-space limit; the parent waits for at most
-``seconds_per_page`` per page (plus start-up) and kills the child when the time is up.
+Python; neither can be interrupted from inside. The child has an address-space limit; the parent
+waits for at most ``seconds_per_page`` per page (plus start-up) and kills the child when the time
+is up.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ def test_a_tall_figure_is_letterboxed_with_its_own_background() -> None:
 
 
 def test_a_hairline_in_a_large_figure_stays_visible() -> None:
-    # one-pixel lines 2000 pixels apart from each other's scale: averaged down 16x they would be 94% paper
+    # one-pixel lines across a 2048-pixel figure: averaged down 16x to 128 they would be 94% paper
     for paper, ink in (((255, 255, 255), (0, 0, 0)), ((10, 10, 30), (255, 255, 255))):
         image = Image.new("RGB", (2048, 2048), paper)
         draw = ImageDraw.Draw(image)

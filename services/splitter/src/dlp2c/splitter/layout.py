@@ -79,7 +79,7 @@ def _phrases(words: list[dict[str, Any]]) -> list[Phrase]:
         for chain in open_ends:
             gap = word["x0"] - chain[-1]["x1"]
             if gap > PHRASE_GAP * max(size, float(chain[-1].get("size") or 0.0)):
-                continue  # too far behind every word still to come (they start further right): closed
+                continue  # words still to come start further right: closed (a larger word begins its own)
             still_open.append(chain)
             off = abs(_middle(chain[0]) - middle)
             line_size = max(size, float(chain[0].get("size") or 0.0))  # a superscript goes by its line's size

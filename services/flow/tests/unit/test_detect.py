@@ -58,3 +58,43 @@ def test_garbage_gives_an_empty_result_or_a_clear_error() -> None:
         detect(np.zeros((10, 10), np.float32))
     with pytest.raises(FlowError, match="more than"):
         detect(np.zeros((8000, 8000), np.uint8))
+
+
+def _arrow(image: np.ndarray, points: list[tuple[int, int]]) -> None:
+    """A polyline ending in a filled arrowhead at its last point."""
+    cv2.polylines(image, [np.array(points, np.int32)], False, (0, 0, 0), 2)
+    end, before = np.array(points[-1]), np.array(points[-2])
+    direction = (end - before) / np.hypot(*(end - before))
+    normal = np.array([-direction[1], direction[0]])
+    base = end - 16 * direction
+    cv2.fillPoly(image, [np.array([end, base + 6 * normal, base - 6 * normal], np.int32)], (0, 0, 0))
+
+
+def test_octagons_and_boxes_are_told_apart_whatever_joins_their_sides() -> None:
+    # Caffe's look, left to right: layer box -> blob octagon -> layer box, a second arrow reaching
+    # the last box off its middle; opening squares off the octagon's tips, its outline does not lie
+    image = np.full((160, 760, 3), 255, np.uint8)
+    cv2.rectangle(image, (20, 50), (200, 110), (0, 0, 0), 2)
+    octagon = np.array([(290, 50), (410, 50), (450, 70), (450, 90), (410, 110), (290, 110), (250, 90), (250, 70)])
+    cv2.polylines(image, [octagon], True, (0, 0, 0), 2)
+    cv2.rectangle(image, (540, 50), (720, 110), (0, 0, 0), 2)
+    for x0, y0, text in ((40, 88, "conv1"), (300, 88, "conv1"), (560, 88, "relu1")):
+        cv2.putText(image, text, (x0, y0), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2)
+    _arrow(image, [(200, 80), (250, 80)])
+    _arrow(image, [(450, 80), (540, 80)])
+    _arrow(image, [(470, 10), (500, 62), (540, 62)])
+    shapes = sorted((n.box[0], n.shape) for n in detect(image).nodes)
+    assert [s for _, s in shapes] == ["box", "octagon", "box"]
+
+
+def test_a_line_that_passes_by_a_box_does_not_join_it() -> None:
+    # a long skip from the top box to the bottom one grazes the middle box's corner
+    image = np.full((420, 420, 3), 255, np.uint8)
+    boxes = {"top": (120, 20, 300, 70), "middle": (20, 170, 200, 220), "bottom": (120, 340, 300, 390)}
+    for name, (x0, y0, x1, y1) in boxes.items():
+        cv2.rectangle(image, (x0, y0), (x1, y1), (0, 0, 0), 2)
+        cv2.putText(image, name, (x0 + 20, y0 + 33), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2)
+    _arrow(image, [(260, 70), (212, 160), (212, 230), (240, 340)])
+    flow = detect(image)
+    matched = match(boxes, {n.id: n.box for n in flow.nodes})
+    assert {(e.tail, e.head) for e in flow.edges} == {(matched["top"], matched["bottom"])}

@@ -62,3 +62,15 @@ def test_text_that_names_nothing_is_unknown_and_stays_data() -> None:
 
 def test_closest_ignores_case_and_separators() -> None:
     assert closest("max_pooling_2d", KERAS_TYPES) == ("MaxPooling2D", 1.0)
+
+
+def test_in_caffe_the_outline_says_layer_or_blob_and_the_text_which_type() -> None:
+    # a blob's name can look like a bracketed type to OCR ("conv2d_1 linear": "1" for "(")
+    assert read_label("conv2d_1 linear", "caffe", "octagon").kind == "blob"
+    assert read_label("dropout\n(Dropout)", "caffe", "octagon").kind == "blob"
+    # a layer's type without its brackets, or after its name that spells another type
+    assert read_label("dense_3 innerProduct!", "caffe", "box").type == "InnerProduct"
+    assert read_label("dropout 2 (Drepeut)", "caffe", "box").type == "Dropout"
+    assert read_label("average_pooling2d\n9 Tooling)\npool AVE", "caffe", "box").op == "AveragePooling2D"
+    # "(Input" at a line's end is the type, not the key of "Input: (None, ...)"
+    assert read_label("input_layer\n(Input", "caffe", "box").type == "Input"

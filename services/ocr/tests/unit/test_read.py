@@ -78,6 +78,16 @@ def test_small_print_is_enlarged_before_reading(reader: Reader) -> None:
     assert text == "dropout_3 (Dropout)"
 
 
+def test_a_descender_touching_the_line_below_is_still_text(reader: Reader) -> None:
+    # Caffe's tight Courier lines: the "y" of "layer" touches the ")" under it, one tall glyph
+    image = Image.new("L", (140, 50), 255)
+    ImageDraw.Draw(image).rectangle((0, 0, 139, 49), outline=0)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 13)
+    ImageDraw.Draw(image).multiline_text((14, 8), "input_layer\n  (Input)", fill=0, font=font, spacing=0)
+    text = reader.read(np.array(image), {"n": (0, 0, 140, 50)})["n"].text
+    assert text.splitlines()[0] == "input_layer" and "(Input" in text
+
+
 def test_many_nodes_share_pages(reader: Reader, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(read, "PAGE_HEIGHT", 200)  # forces several Tesseract calls
     image, boxes = _figure()

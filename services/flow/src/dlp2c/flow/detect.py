@@ -88,7 +88,18 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
     block = min(block, 51)
     adaptive = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY_INV, block, 12)
     dark = (gray < 96).astype(np.uint8) * 255  # solid dark fills (Keras 3 headers) are ink throughout
-    return cv2.bitwise_or(adaptive, dark)
+    ink = cv2.bitwise_or(adaptive, dark)
+    page = int(np.median(gray))
+    if page >= 160:
+        # beside a dark arrowhead the local mean drops and a faint line's pixels fall under the
+        # adaptive threshold: thin strokes clearly darker than the page are ink whatever their
+        # neighbours (broad fills are left to the adaptive threshold, which finds their rims, and
+        # the grey rims of what is dark already, white letters' counters in a dark band, stay out)
+        darker = (gray < page - 60).astype(np.uint8) * 255
+        broad = cv2.morphologyEx(darker, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+        keep_out = cv2.bitwise_or(broad, cv2.dilate(dark, np.ones((3, 3), np.uint8)))
+        ink = cv2.bitwise_or(ink, cv2.bitwise_and(darker, cv2.bitwise_not(keep_out)))
+    return ink
 
 
 def solid_mask(ink: np.ndarray, text_height: float) -> np.ndarray:
@@ -130,10 +141,51 @@ def _components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     return cv2.connectedComponentsWithStats(mask, connectivity=8)[:3]
 
 
-def _shape_of(mask: np.ndarray) -> str:
+def _taper(solid: np.ndarray, box: tuple[int, int, int, int], k: int) -> tuple[float, float] | None:
+    """How far a node's corners are cut, as a share of its height (0 for a box, about half for
+    Caffe's octagons), and the share of rows on the flat of its sides (an octagon has one, an
+    ellipse not). Opening the nodes squares off their tips, so the sides are read from the solid
+    mask, row by row across the node: where most rows end is the side, and the first and last rows
+    end further in when the corners are cut. Lines and arrowheads joining the side only ever reach
+    further out (a row that leaves the node's reach is dropped)."""
+    x, y, w, h = box
+    pad = max(k, h)
+    x0, x1 = max(0, x - pad), min(solid.shape[1], x + w + pad)
+    middle = x + w // 2 - x0
+    lefts: list[int] = []
+    rights: list[int] = []
+    for fraction in np.linspace(0.08, 0.92, 11):
+        row = solid[y + int(fraction * (h - 1)), x0:x1] > 0
+        if not row[middle]:
+            continue
+        gaps = np.flatnonzero(~row[:middle])
+        if gaps.size:
+            lefts.append(int(gaps[-1]) + 1)
+        gaps = np.flatnonzero(~row[middle:])
+        if gaps.size:
+            rights.append(-(middle + int(gaps[0])))  # mirrored: further out is smaller on both sides
+    if len(lefts) < 5 or len(rights) < 5:
+        return None
+
+    def side(ends: list[int]) -> tuple[int, float]:
+        base = max(ends, key=lambda v: sum(abs(u - v) <= 1 for u in ends))
+        return min(ends[0], ends[-1]) - base, sum(abs(u - base) <= 1 for u in ends) / len(ends)
+
+    (cut_left, flat_left), (cut_right, flat_right) = side(lefts), side(rights)
+    return (cut_left + cut_right) / 2 / max(h, 1), (flat_left + flat_right) / 2
+
+
+def _shape_of(mask: np.ndarray, taper: tuple[float, float] | None = None) -> str:
+    """``mask``: the node's opened core; ``taper``: how its whole outline leans (``_taper``)."""
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return "other"
+    if taper is not None:
+        lean, flat = taper
+        if lean < 0.1:
+            return "box"
+        if lean >= 0.2:
+            return "octagon" if flat >= 0.25 else "ellipse"
     contour = max(contours, key=cv2.contourArea)
     area = cv2.contourArea(contour)
     _x, _y, w, h = cv2.boundingRect(contour)
@@ -185,10 +237,11 @@ def detect(image: np.ndarray) -> Flow:
         ids[label] = node_id
         inside = labels[y:y + h, x:x + w] == label
         fill = tuple(int(v) for v in np.median(rgb[y:y + h, x:x + w][inside], axis=0))
-        shape = _shape_of(inside.astype(np.uint8) * 255)
+        shape = _shape_of(inside.astype(np.uint8) * 255, _taper(solid, (x, y, w, h), k))
         flow.nodes.append(Node(node_id, (x, y, x + w, y + h), shape, fill, 1.0))
     if len(flow.nodes) >= 2:
-        flow.edges = _edges(ink, labels, ids, nodes_mask, k)
+        boxes = {label for label in ids if flow.nodes[int(ids[label][1:])].shape == "box"}
+        flow.edges = _edges(ink, labels, ids, nodes_mask, k, boxes)
     if zoom != 1.0:
         flow.nodes = [Node(n.id, tuple(round(v / zoom) for v in n.box), n.shape, n.fill, n.confidence)  # type: ignore[misc]
                       for n in flow.nodes]
@@ -212,15 +265,24 @@ def _node_mask(solid: np.ndarray, text_height: float) -> tuple[np.ndarray, int]:
 
 
 def _edges(ink: np.ndarray, labels: np.ndarray, ids: dict[int, str], nodes_mask: np.ndarray,
-           k: int) -> list[Edge]:
-    """Edges from the ink outside the nodes; ``k`` is the node-opening kernel (an arrowhead is shorter)."""
+           k: int, boxes: set[int] | None = None) -> list[Edge]:
+    """Edges from the ink outside the nodes; ``k`` is the node-opening kernel (an arrowhead is shorter).
+    ``boxes``: the labels of nodes that are boxes, whose opened core is their whole outline, so a
+    line ends right on it (a line that only passes near a box, a long skip, does not join it)."""
     reach = max(4, k // 2 + 2)  # pointed shapes (octagons) reach past the opened core by up to k / 2
     head_reach = max(reach, k)
     grown = cv2.dilate(nodes_mask, np.ones((3, 3), np.uint8), iterations=1)
     # the adaptive threshold can drop a line's pixel right beside a dark arrowhead: close such gaps
     lines = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     lines = cv2.bitwise_and(lines, cv2.bitwise_not(grown))
-    near = cv2.dilate(labels.astype(np.float32), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)).astype(np.int32)
+    boxes = boxes or set()
+    pointed = np.where(np.isin(labels, list(boxes)), 0, labels).astype(np.float32)
+    near = cv2.dilate(pointed, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
+    if boxes:
+        square = np.where(np.isin(labels, list(boxes)), labels, 0).astype(np.float32)
+        touch = max(3, k // 8)
+        near = np.maximum(near, cv2.dilate(square, np.ones((2 * touch + 1, 2 * touch + 1), np.uint8)))
+    near = near.astype(np.int32)
     around = cv2.dilate(labels.astype(np.float32), np.ones((2 * head_reach + 1, 2 * head_reach + 1),
                                                            np.uint8)).astype(np.int32)
     count, pieces, stats = _components(lines)

@@ -120,12 +120,13 @@ def _closest_cached(word: str, vocabulary: tuple[str, ...]) -> tuple[str, float]
     return closest(word, vocabulary)
 
 
-def _find_type(text: str, vocabulary: tuple[str, ...]) -> _Typed | None:
+def _find_type(text: str, vocabulary: tuple[str, ...], marked_bonus: float = 0.15) -> _Typed | None:
     """The word of ``text`` most like a known type name, and the name written before it.
 
     OCR garbles the marks around a type (``[Corv2D:``, ``!Dropout!``), splits it (``In putLayer``) and
     a layer's name often spells its type too (``dense_1 (Dense)``): every word and pair of words is
-    tried, and a tie goes to the one that is marked (after a bracket or colon, capitalised, later)."""
+    tried, and a tie goes to the one that is marked (after a bracket or colon, capitalised, later):
+    ``marked_bonus`` is how much nearer a marked word counts."""
     best: tuple[float, int, _Typed] | None = None
     offset = 0
     for index, line in enumerate(text.splitlines()):
@@ -138,13 +139,14 @@ def _find_type(text: str, vocabulary: tuple[str, ...]) -> _Typed | None:
             before = line[:match.start()].rstrip()
             named_above = index > 0 and re.search(r"[A-Za-z0-9_]{3}", "".join(text.splitlines()[:index])) is not None
             marked = (bool(before) and before[-1] in _OPENERS) or (named_above and not before)
+            # a node that says only "Input" is an input layer, and so is one that says "(Input"
             keyword = (match.group(0).lower() in ("input", "output", "pad") and _KEYWORD_AFTER.match(rest) is not None
-                       and len(text.split()) > 1)  # a node that says only "Input" is an input layer
+                       and len(text.split()) > 1 and not before.endswith(("(", "[", "{")))
             for word in words:
                 if keyword or word.lower() in _NOT_TYPES or len(word) < 3:
                     continue
                 found, ratio = _closest_cached(word, vocabulary)
-                bonus = 0.15 * marked + 0.02 * word[0].isupper()
+                bonus = marked_bonus * marked + 0.02 * word[0].isupper()
                 key = (ratio + bonus, offset + match.start())
                 if ratio >= MIN_RATIO and (best is None or key > best[:2]):
                     best = (key[0], key[1], _Typed(index, match.start(), found, ratio, marked))
@@ -180,23 +182,32 @@ def _caffe_numbers(text: str) -> dict[str, int]:
     return found
 
 
+def _blob(text: str) -> Label:
+    wordiest = max(text.splitlines(), key=lambda line: len(re.findall(r"\w", line)))
+    return Label("blob", name=_clean_name(wordiest), confidence=1.0, text=text)
+
+
 def read_label(text: str, style: str = "", shape: str = "") -> Label:
     """What a node's text says. ``style``: ``keras`` or ``caffe`` when known (picks the names matched
     first); ``shape``: the node's outline from flow detection (an octagon in Caffe is a blob)."""
     flat = " ".join(text.split())
     if not flat:  # in a Caffe drawing every node is a layer or a blob, and a layer names its type
         return Label("blob" if style == "caffe" else "unknown", text=text)
+    # Caffe draws its layers as boxes and its blobs as octagons: the outline settles which, and the
+    # text only when the outline is not known
+    if style == "caffe" and shape and shape != "box":
+        return _blob(text)
     vocabularies = (CAFFE_TYPES, KERAS_TYPES) if style == "caffe" else (KERAS_TYPES, CAFFE_TYPES)
-    typed = _find_type(text, vocabularies[0])
+    # a Caffe layer's type is the bracketed word under its name (which may spell a type too: dropout_1)
+    typed = _find_type(text, vocabularies[0], 0.4 if style == "caffe" else 0.15)
     if not style and (typed is None or typed.ratio < 0.9):
         other = _find_type(text, vocabularies[1])
         if other is not None and (typed is None or other.ratio > typed.ratio):
             typed = other
-    if typed is None or (style == "caffe" and not typed.marked):
+    if typed is None or (style == "caffe" and not typed.marked and shape != "box"):
         # a Caffe blob is its name alone (which may well spell a type: a Dropout's output "dropout")
         if style == "caffe" or shape == "octagon":
-            wordiest = max(text.splitlines(), key=lambda line: len(re.findall(r"\w", line)))
-            return Label("blob", name=_clean_name(wordiest), confidence=1.0, text=text)
+            return _blob(text)
         return Label("unknown", text=text)
     raw_name, best, ratio = _name_before(text, typed), typed.type, typed.ratio
     is_caffe = best in CAFFE_TYPES and (style == "caffe" or best not in KERAS_TYPES)

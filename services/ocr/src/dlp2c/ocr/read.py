@@ -119,7 +119,7 @@ def _dark_rows(crop: np.ndarray) -> np.ndarray:
 def _text_components(ink: np.ndarray, letter: float | None = None) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Labels, stats and the ids of the pieces of ink that are text: not joined to the crop's edge
     (the outline and the field separators joined to it) and, once the letter height is known, not
-    an outline or a rule (taller than two lines of text, or a long thin stroke)."""
+    an outline or a rule (wider and taller than two letters, or a long thin stroke)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     h, w = ink.shape
     text = []
@@ -127,8 +127,10 @@ def _text_components(ink: np.ndarray, letter: float | None = None) -> tuple[np.n
         x, y, cw, ch = (int(v) for v in stats[i, :4])
         if x == 0 or y == 0 or x + cw >= w or y + ch >= h:
             continue
-        if letter is not None and (ch > 2.5 * letter or (ch < 0.35 * letter and cw > 1.5 * letter)
-                                   or (cw < 0.35 * letter and ch > 1.6 * letter)):
+        # a glyph whose descender touches the line below ("y" over ")") is tall but narrow
+        if letter is not None and ((ch > 2.5 * letter and cw > 1.5 * letter) or ch > 4 * letter
+                                   or (ch < 0.35 * letter and cw > 1.5 * letter)
+                                   or (cw < 0.35 * letter and ch > 2.5 * letter)):
             continue
         text.append(i)
     return labels, stats, text

@@ -74,3 +74,23 @@ def test_in_caffe_the_outline_says_layer_or_blob_and_the_text_which_type() -> No
     assert read_label("average_pooling2d\n9 Tooling)\npool AVE", "caffe", "box").op == "AveragePooling2D"
     # "(Input" at a line's end is the type, not the key of "Input: (None, ...)"
     assert read_label("input_layer\n(Input", "caffe", "box").type == "Input"
+
+
+def test_caffe_numbers_are_read_as_ocr_leaves_their_keys_and_digits() -> None:
+    glued = read_label("conv2d_linear\n(Convolution)\nkernelsize: 1\nstide: 2\npad:0", "caffe", "box")
+    assert glued.params == {"kernel_size": 1, "stride": 2, "pad": 0}
+    assert read_label("pool_1\n(Pooling)\npoolAVE\nkemel size: 9", "caffe", "box").op == "AveragePooling2D"
+    marks = read_label("max noolina?d (Poolina) nool MAX kerne!l size: 7 stride: 1 nad: 0 |", "caffe", "box")
+    assert (marks.op, marks.params) == ("MaxPooling2D", {"kernel_size": 7, "stride": 1, "pad": 0, "pool": "MAX"})
+    assert read_label("c (Convolution) kernel s:ze: 11 stride: 1 pad: +", "caffe", "box").params["pad"] == 4
+    # a pad no smaller than the kernel, in digits OCR makes of 0, is 0; a possible one is kept
+    assert read_label("c (Convolution) kernel size: 1 stride: 1 pad: 90", "caffe", "box").params["pad"] == 0
+    assert read_label("c (Convolution) kernel size: 3 stride: 1 pad: 6", "caffe", "box").params["pad"] == 0
+    assert read_label("c (Convolution) kernel size: 9 stride: 1 pad: 6", "caffe", "box").params["pad"] == 6
+
+
+def test_keras_shapes_are_read_as_ocr_leaves_them() -> None:
+    assert read_label("embedding: Embedding\noutput: (one. 200. 128)", "keras").output_shape == (None, 200, 128)
+    assert read_label("dense: Dense\ninput:\n(None, 1792)\noutput:\nNone, 10)", "keras").output_shape == (None, 10)
+    assert read_label("conv2d: Conv2D\noutput:\n(None, ??, 22, 64)", "keras").output_shape == (None, 22, 22, 64)
+    assert read_label("dropout: Dropout\noutput: (None, +20)", "keras").output_shape == (None, 420)

@@ -32,14 +32,18 @@ CAFFE_OPS = {"Convolution": "Conv2D", "Deconvolution": "Conv2DTranspose", "Inner
              "Reshape": "Reshape", "Permute": "Permute"}
 MIN_RATIO = 0.6  # below this similarity a read type is not trusted to name any known one
 _DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "i": "1",
-                         "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "g": "9"})
-_SHAPE = re.compile(r"\(\s*None\s*[,.]?([^()]*)\)", re.IGNORECASE)
-_NUMBER = r"([0-9OoDQlI|iSsBZzg]{1,4})"
+                         "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "g": "9", "+": "4", "?": "2",
+                         "L": "1", "t": "1"})
+# "(None, 28, 28, 32)", and as OCR leaves it: "(one. 200. 128)", "None, 10)" (a bracket lost)
+_SHAPE = re.compile(r"(?<![A-Za-z])\(?\s*N?[oa0]ne\s*[,.]([^()\n]*?)\s*(?:\)|$)", re.IGNORECASE | re.MULTILINE)
+_NUMBER = r"([0-9OoDQlI|iSsBZzg+?Lt]{1,4})"
 _CAFFE_KEYS = {"kernel size": "kernel_size", "stride": "stride", "pad": "pad"}
 # "key: 3" (after a colon OCR's O for 0 and l for 1 are read as digits) or "key 3"
-_KEY_VALUE = re.compile(r"\b([A-Za-z]{2,7}(?:\s+[A-Za-z]{2,5})?)\s*(?:[:;]\s*" + _NUMBER + r"|[.,]?\s*(\d{1,4}))"
-                        r"(?![A-Za-z0-9])")
-_POOL = re.compile(r"\bp\w{2,3}\s+(MAX|AVE|STOCHASTIC|M\w{1,2}|A\w{1,2})\b", re.IGNORECASE)
+# (a key as OCR leaves it: "kernelsize", "kerne!l size", "kernel s:ze")
+_KEY_LETTER = r"(?:[A-Za-z!|]|:(?=[A-Za-z]))"
+_KEY_VALUE = re.compile(r"\b([A-Za-z]" + _KEY_LETTER + r"{1,11}(?:\s+" + _KEY_LETTER + r"{2,5})?)\s*(?:[:;]\s*"
+                        + _NUMBER + r"|[.,]?\s*(\d{1,4}))(?![A-Za-z0-9])")
+_POOL = re.compile(r"\b[pn]\w{2,3}?\s*(MAX|AVE|STOCHASTIC|M\w{1,2}|A\w{1,2})\b", re.IGNORECASE)  # "poolAVE", "nool MAX"
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?: [A-Za-z][A-Za-z0-9]*)?")
 _OPENERS = "([{<|!:;'\"1lI"  # what OCR makes of the bracket or colon before a type
 _NOT_TYPES = {"none", "shape", "kernel", "size", "stride", "pool", "max", "ave"}
 # "Input shape:" (or "Input shace:"), "pad: 0", "input:": a key, not a type
-_KEYWORD_AFTER = re.compile(r"\s*(?:[sS]\w{2,5}\s*[:;]|[:;]|$)")
+_KEYWORD_AFTER = re.compile(r"\s*(?:[sS]\w{2,5}\s*[:;]|[:;]|[.,]?\s*\d|$)")  # ... or "pad. 2"
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ class _Typed:
     type: str
     ratio: float
     marked: bool  # the word sat after a bracket or colon, or on a line of its own after the name
+    bracketed: bool = False  # the word sat right after an opening bracket
 
 
 @functools.lru_cache(maxsize=4096)
@@ -120,13 +125,15 @@ def _closest_cached(word: str, vocabulary: tuple[str, ...]) -> tuple[str, float]
     return closest(word, vocabulary)
 
 
-def _find_type(text: str, vocabulary: tuple[str, ...], marked_bonus: float = 0.15) -> _Typed | None:
+def _find_type(text: str, vocabulary: tuple[str, ...], marked_bonus: float = 0.15,
+               bracketed_only: bool = False) -> _Typed | None:
     """The word of ``text`` most like a known type name, and the name written before it.
 
     OCR garbles the marks around a type (``[Corv2D:``, ``!Dropout!``), splits it (``In putLayer``) and
     a layer's name often spells its type too (``dense_1 (Dense)``): every word and pair of words is
     tried, and a tie goes to the one that is marked (after a bracket or colon, capitalised, later):
-    ``marked_bonus`` is how much nearer a marked word counts."""
+    ``marked_bonus`` is how much nearer a marked word counts; ``bracketed_only``: only words right
+    after an opening bracket are tried."""
     best: tuple[float, int, _Typed] | None = None
     offset = 0
     for index, line in enumerate(text.splitlines()):
@@ -142,14 +149,15 @@ def _find_type(text: str, vocabulary: tuple[str, ...], marked_bonus: float = 0.1
             # a node that says only "Input" is an input layer, and so is one that says "(Input"
             keyword = (match.group(0).lower() in ("input", "output", "pad") and _KEYWORD_AFTER.match(rest) is not None
                        and len(text.split()) > 1 and not before.endswith(("(", "[", "{")))
+            bracketed = bool(before) and before[-1] in "([{<"
             for word in words:
-                if keyword or word.lower() in _NOT_TYPES or len(word) < 3:
+                if keyword or word.lower() in _NOT_TYPES or len(word) < 3 or (bracketed_only and not bracketed):
                     continue
                 found, ratio = _closest_cached(word, vocabulary)
                 bonus = marked_bonus * marked + 0.02 * word[0].isupper()
                 key = (ratio + bonus, offset + match.start())
                 if ratio >= MIN_RATIO and (best is None or key > best[:2]):
-                    best = (key[0], key[1], _Typed(index, match.start(), found, ratio, marked))
+                    best = (key[0], key[1], _Typed(index, match.start(), found, ratio, marked, bracketed))
         offset += len(line) + 1
     return best[2] if best else None
 
@@ -179,6 +187,10 @@ def _caffe_numbers(text: str) -> dict[str, int]:
                 found[_CAFFE_KEYS[key]] = _number(match.group(2) or match.group(3))
             except ValueError:
                 continue
+    # Caffe pads less than the kernel (its pooling refuses more): a larger pad in 0, 6, 8 and 9 is OCR's 0
+    pad, kernel = found.get("pad"), found.get("kernel_size")
+    if pad is not None and kernel is not None and pad >= kernel and set(str(pad)) <= set("0689"):
+        found["pad"] = 0
     return found
 
 
@@ -199,7 +211,9 @@ def read_label(text: str, style: str = "", shape: str = "") -> Label:
         return _blob(text)
     vocabularies = (CAFFE_TYPES, KERAS_TYPES) if style == "caffe" else (KERAS_TYPES, CAFFE_TYPES)
     # a Caffe layer's type is the bracketed word under its name (which may spell a type too: dropout_1)
-    typed = _find_type(text, vocabularies[0], 0.4 if style == "caffe" else 0.15)
+    # (its parameters follow: "pad. 2" or "Stale |" must not outbid a garbled "(Convokitan)")
+    typed = _find_type(text, vocabularies[0], 0.4, bracketed_only=True) if style == "caffe" else None
+    typed = typed or _find_type(text, vocabularies[0], 0.4 if style == "caffe" else 0.15)
     if not style and (typed is None or typed.ratio < 0.9):
         other = _find_type(text, vocabularies[1])
         if other is not None and (typed is None or other.ratio > typed.ratio):

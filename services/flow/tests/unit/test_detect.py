@@ -83,8 +83,11 @@ def test_octagons_and_boxes_are_told_apart_whatever_joins_their_sides() -> None:
     _arrow(image, [(200, 80), (250, 80)])
     _arrow(image, [(450, 80), (540, 80)])
     _arrow(image, [(470, 10), (500, 62), (540, 62)])
-    shapes = sorted((n.box[0], n.shape) for n in detect(image).nodes)
-    assert [s for _, s in shapes] == ["box", "octagon", "box"]
+    flow = detect(image)
+    nodes = sorted(flow.nodes, key=lambda n: n.box[0])
+    assert [n.shape for n in nodes] == ["box", "octagon", "box"]
+    assert abs(nodes[1].box[0] - 250) <= 3 and abs(nodes[1].box[2] - 451) <= 3  # tip to tip
+    assert {(e.tail, e.head) for e in flow.edges} == {(nodes[0].id, nodes[1].id), (nodes[1].id, nodes[2].id)}
 
 
 def test_a_line_that_passes_by_a_box_does_not_join_it() -> None:

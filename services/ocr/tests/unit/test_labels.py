@@ -94,3 +94,7 @@ def test_keras_shapes_are_read_as_ocr_leaves_them() -> None:
     assert read_label("dense: Dense\ninput:\n(None, 1792)\noutput:\nNone, 10)", "keras").output_shape == (None, 10)
     assert read_label("conv2d: Conv2D\noutput:\n(None, ??, 22, 64)", "keras").output_shape == (None, 22, 22, 64)
     assert read_label("dropout: Dropout\noutput: (None, +20)", "keras").output_shape == (None, 420)
+
+
+def test_a_type_split_before_its_digits_is_joined() -> None:
+    assert read_label("average_pooling2d (AveragePooling 2D)", "keras").type == "AveragePooling2D"

@@ -141,7 +141,15 @@ def _components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     return cv2.connectedComponentsWithStats(mask, connectivity=8)[:3]
 
 
-def _taper(solid: np.ndarray, box: tuple[int, int, int, int], k: int) -> tuple[float, float] | None:
+@dataclass(frozen=True)
+class Taper:
+    lean: float  # how far the corners are cut, as a share of the height
+    flat: float  # the share of rows on the flat of the sides
+    left: int  # where the outline's sides are (x, in pixels; right exclusive)
+    right: int
+
+
+def _taper(solid: np.ndarray, box: tuple[int, int, int, int], k: int) -> Taper | None:
     """How far a node's corners are cut, as a share of its height (0 for a box, about half for
     Caffe's octagons), and the share of rows on the flat of its sides (an octagon has one, an
     ellipse not). Opening the nodes squares off their tips, so the sides are read from the solid
@@ -167,25 +175,24 @@ def _taper(solid: np.ndarray, box: tuple[int, int, int, int], k: int) -> tuple[f
     if len(lefts) < 5 or len(rights) < 5:
         return None
 
-    def side(ends: list[int]) -> tuple[int, float]:
-        base = max(ends, key=lambda v: sum(abs(u - v) <= 1 for u in ends))
-        return min(ends[0], ends[-1]) - base, sum(abs(u - base) <= 1 for u in ends) / len(ends)
+    def side(ends: list[int]) -> tuple[int, float, int]:
+        base = min((v for v in ends), key=lambda v: (-sum(abs(u - v) <= 1 for u in ends), v))
+        return min(ends[0], ends[-1]) - base, sum(abs(u - base) <= 1 for u in ends) / len(ends), base
 
-    (cut_left, flat_left), (cut_right, flat_right) = side(lefts), side(rights)
-    return (cut_left + cut_right) / 2 / max(h, 1), (flat_left + flat_right) / 2
+    (cut_left, flat_left, left), (cut_right, flat_right, right) = side(lefts), side(rights)
+    return Taper((cut_left + cut_right) / 2 / max(h, 1), (flat_left + flat_right) / 2, x0 + left, x0 - right)
 
 
-def _shape_of(mask: np.ndarray, taper: tuple[float, float] | None = None) -> str:
+def _shape_of(mask: np.ndarray, taper: Taper | None = None) -> str:
     """``mask``: the node's opened core; ``taper``: how its whole outline leans (``_taper``)."""
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return "other"
     if taper is not None:
-        lean, flat = taper
-        if lean < 0.1:
+        if taper.lean < 0.1:
             return "box"
-        if lean >= 0.2:
-            return "octagon" if flat >= 0.25 else "ellipse"
+        if taper.lean >= 0.2:
+            return "octagon" if taper.flat >= 0.25 else "ellipse"
     contour = max(contours, key=cv2.contourArea)
     area = cv2.contourArea(contour)
     _x, _y, w, h = cv2.boundingRect(contour)
@@ -231,16 +238,27 @@ def detect(image: np.ndarray) -> Flow:
     flow = Flow(width, height)
     order = sorted(range(1, count), key=lambda i: (stats[i, cv2.CC_STAT_TOP], stats[i, cv2.CC_STAT_LEFT]))
     ids: dict[int, str] = {}
+    boxes: set[int] = set()  # nodes whose box is their outline: an edge ends right on it
     for label in order:
         x, y, w, h = (int(v) for v in stats[label, :4])
         node_id = f"n{len(flow.nodes)}"
         ids[label] = node_id
         inside = labels[y:y + h, x:x + w] == label
         fill = tuple(int(v) for v in np.median(rgb[y:y + h, x:x + w][inside], axis=0))
-        shape = _shape_of(inside.astype(np.uint8) * 255, _taper(solid, (x, y, w, h), k))
+        taper = _taper(solid, (x, y, w, h), k)
+        shape = _shape_of(inside.astype(np.uint8) * 255, taper)
+        tight = shape == "box"
+        if taper is not None and shape != "box" and taper.left < x and taper.right > x + w:
+            # the opened core lacks a pointed node's tips, where its edges end: the node is its
+            # outline's whole width (its cut corners are taken in too)
+            span = labels[y:y + h, taper.left:taper.right]
+            span[span == 0] = label
+            nodes_mask[y:y + h, taper.left:taper.right][span == label] = 255
+            x, w, tight = taper.left, taper.right - taper.left, True
+        if tight:
+            boxes.add(label)
         flow.nodes.append(Node(node_id, (x, y, x + w, y + h), shape, fill, 1.0))
     if len(flow.nodes) >= 2:
-        boxes = {label for label in ids if flow.nodes[int(ids[label][1:])].shape == "box"}
         flow.edges = _edges(ink, labels, ids, nodes_mask, k, boxes)
     if zoom != 1.0:
         flow.nodes = [Node(n.id, tuple(round(v / zoom) for v in n.box), n.shape, n.fill, n.confidence)  # type: ignore[misc]

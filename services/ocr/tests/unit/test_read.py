@@ -106,3 +106,19 @@ def test_bad_inputs_get_clear_errors(reader: Reader, monkeypatch: pytest.MonkeyP
     with pytest.raises(OcrError, match=r"eng\.traineddata") as caught:
         read.tessdata_path()
     assert "apt-get install tesseract-ocr" in str(caught.value)
+
+
+def test_caffe_blobs_are_not_read_and_its_layers_are(reader: Reader) -> None:
+    from dlp2c.common.figure import FigureGraph, FigureNode
+    from dlp2c.ocr.figure import read_figure
+
+    image, boxes = _figure()
+    skeleton = FigureGraph(image.shape[1], image.shape[0], "other",
+                           [FigureNode("layer", "unknown", boxes["caffe"], shape="box"),
+                            FigureNode("blob", "unknown", boxes["blob"], shape="octagon")])
+    graph = read_figure(image, skeleton, reader, "caffe")
+    layer, blob = graph.node("layer"), graph.node("blob")
+    assert (layer.kind, layer.type, layer.params) == ("layer", "Convolution", {"kernel_size": 5})
+    assert (blob.kind, blob.text) == ("blob", "")
+    # read as Keras, the same octagon is read
+    assert read_figure(image, skeleton, reader, "keras").node("blob").text == "conv_out"

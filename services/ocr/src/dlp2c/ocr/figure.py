@@ -10,7 +10,7 @@ import numpy as np
 from dlp2c.common.errors import Dlp2cError
 from dlp2c.common.figure import FigureGraph, FigureNode
 from dlp2c.ocr.labels import read_label
-from dlp2c.ocr.read import Reader
+from dlp2c.ocr.read import NodeText, Reader
 from PIL import Image, UnidentifiedImageError
 
 STYLES = ("auto", "keras", "caffe")
@@ -45,11 +45,13 @@ def read_figure(image: np.ndarray, skeleton: FigureGraph, reader: Reader, style:
         raise FigureError(f"unknown style {style!r}", hint=f"one of {', '.join(STYLES)}")
     chosen = guess_style(skeleton) if style == "auto" else style
     started = time.perf_counter()
-    texts = reader.read(image, {n.id: n.box for n in skeleton.nodes})
+    # a Caffe octagon is a blob whatever it says, and blobs only join layers: their names are not read
+    wanted = [n for n in skeleton.nodes if not (chosen == "caffe" and n.shape == "octagon")]
+    texts = reader.read(image, {n.id: n.box for n in wanted})
     ocr_s = time.perf_counter() - started
     nodes = []
     for node in skeleton.nodes:
-        text = texts[node.id]
+        text = texts.get(node.id, NodeText())
         label = read_label(text.text, chosen, node.shape)
         confidence = min(label.confidence, node.confidence) if label.kind == "layer" else node.confidence
         nodes.append(FigureNode(node.id, label.kind, node.box, label.name, label.type, label.op, confidence,

@@ -212,7 +212,8 @@ class Reader:
         self._api = tesserocr.PyTessBaseAPI(
             path=tessdata or tessdata_path(), lang=lang, psm=tesserocr.PSM.SINGLE_BLOCK,
             # layer names are not English words: the dictionaries only pull them towards words
-            variables={"load_system_dawg": "0", "load_freq_dawg": "0", "preserve_interword_spaces": "1"})
+            variables={"load_system_dawg": "0", "load_freq_dawg": "0", "preserve_interword_spaces": "1",
+                       "tessedit_do_invert": "0"})
 
     def close(self) -> None:
         self._api.End()

@@ -98,3 +98,14 @@ def test_keras_shapes_are_read_as_ocr_leaves_them() -> None:
 
 def test_a_type_split_before_its_digits_is_joined() -> None:
     assert read_label("average_pooling2d (AveragePooling 2D)", "keras").type == "AveragePooling2D"
+
+
+def test_mxnet_plot_network_nodes_are_read_with_what_they_print() -> None:
+    conv = read_label("Convolution\n7x7/2, 96", "keras")
+    assert (conv.type, conv.op) == ("Convolution", "Conv2D")
+    assert conv.params == {"kernel_size": 7, "stride": 2, "filters": 96}
+    assert read_label("Convolution\nIx1", "keras").params == {"kernel_size": 1}
+    fc = read_label("FullyConnected\n128", "keras")
+    assert (fc.op, fc.params) == ("Dense", {"units": 128})
+    assert read_label("Pooling\nmax, 3x3/2", "keras").op == "MaxPooling2D"
+    assert read_label("dense_1 (Dense)", "keras").op == "Dense"  # Keras' own names first

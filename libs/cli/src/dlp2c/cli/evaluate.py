@@ -208,6 +208,7 @@ def summary(scores: list[ImageScore]) -> dict[str, dict[str, float]]:
             "params_exact": sum(s.right_params for s in items) / shown if shown else float("nan"),
             "params_shown": shown,
             "median_seconds": statistics.median(s.seconds for s in items),
+            "p95_seconds": sorted(s.seconds for s in items)[min(len(items) - 1, round(0.95 * (len(items) - 1)))],
         }
     return table
 

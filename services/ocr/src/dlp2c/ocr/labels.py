@@ -30,6 +30,12 @@ CAFFE_OPS = {"Convolution": "Conv2D", "Deconvolution": "Conv2DTranspose", "Inner
              "Input": "Input", "Embed": "Embedding", "LSTM": "LSTM", "RNN": "SimpleRNN", "Pad": "ZeroPadding2D",
              "BatchNorm": "BatchNormalization", "Scale": "Scale", "LRN": "LRN", "ELU": "ELU", "PReLU": "PReLU",
              "Reshape": "Reshape", "Permute": "Permute"}
+# MXNet's plot_network names its ops its own way ("FullyConnected\n128", "Convolution\n7x7/2, 96",
+# "Pooling\nmax, 3x3/2"): as catalog ops, where Keras' names do not already say them
+MXNET_OPS = {"FullyConnected": "Dense", "Convolution": "Conv2D", "Deconvolution": "Conv2DTranspose",
+             "Pooling": "", "SoftmaxOutput": "Softmax", "Concat": "Concatenate", "BatchNorm": "BatchNormalization",
+             "ElementWiseSum": "Add", "LeakyReLU": "LeakyReLU"}
+_MXNET_SHAPE = re.compile(r"(\d+)\s*[xX]\s*(\d+)(?:\s*/\s*(\d+))?(?:\s*,\s*(\d+))?")
 MIN_RATIO = 0.6  # below this similarity a read type is not trusted to name any known one
 _DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "i": "1",
                          "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "g": "9", "+": "4", "?": "2",
@@ -218,6 +224,10 @@ def read_label(text: str, style: str = "", shape: str = "") -> Label:
         other = _find_type(text, vocabularies[1])
         if other is not None and (typed is None or other.ratio > typed.ratio):
             typed = other
+    if style != "caffe" and (typed is None or typed.ratio < 0.9):
+        mxnet = _find_type(text, tuple(MXNET_OPS))
+        if mxnet is not None and mxnet.ratio >= 0.85 and (typed is None or mxnet.ratio > typed.ratio):
+            return _mxnet(text, mxnet)
     if typed is None or (style == "caffe" and not typed.marked and shape != "box"):
         # a Caffe blob is its name alone (which may well spell a type: a Dropout's output "dropout")
         if style == "caffe" or shape == "octagon":
@@ -240,3 +250,22 @@ def read_label(text: str, style: str = "", shape: str = "") -> Label:
         output_shape = _output_shape(text)
     return Label("layer", name=_clean_name(raw_name), type=best, op=op, confidence=ratio, params=params,
                  output_shape=output_shape, text=text)
+
+
+def _mxnet(text: str, typed: _Typed) -> Label:
+    """An MXNet node: its op's name over what it prints (kernel, stride and filters, or units)."""
+    op, params = MXNET_OPS[typed.type], {}
+    rest = "\n".join(text.splitlines()[typed.line + 1:]).translate(str.maketrans({"I": "1", "l": "1", "O": "0"}))
+    shape = _MXNET_SHAPE.search(rest)
+    if shape:
+        params["kernel_size"] = int(shape.group(1))
+        if shape.group(3):
+            params["stride"] = int(shape.group(3))
+        if shape.group(4):
+            params["filters"] = int(shape.group(4))
+    elif typed.type == "FullyConnected" and re.fullmatch(r"\s*\d{1,6}\s*", rest):
+        params["units"] = int(rest)
+    if typed.type == "Pooling":
+        method = re.search(r"\b(max|avg|sum)\b", rest, re.IGNORECASE)
+        op = {"max": "MaxPooling2D", "avg": "AveragePooling2D"}.get(method.group(1).lower() if method else "", "")
+    return Label("layer", type=typed.type, op=op, confidence=typed.ratio, params=params, text=text)

@@ -101,3 +101,16 @@ def test_a_line_that_passes_by_a_box_does_not_join_it() -> None:
     flow = detect(image)
     matched = match(boxes, {n.id: n.box for n in flow.nodes})
     assert {(e.tail, e.head) for e in flow.edges} == {(matched["top"], matched["bottom"])}
+
+
+def test_an_arrow_drawn_short_of_its_box_still_joins_it() -> None:
+    # as Matplotlib draws them: the arrow leaves its box and stops a few pixels before the next one
+    image = np.full((300, 300, 3), 255, np.uint8)
+    boxes = {"a": (40, 20, 260, 80), "b": (40, 200, 260, 260)}
+    for name, (x0, y0, x1, y1) in boxes.items():
+        cv2.rectangle(image, (x0, y0), (x1, y1), (0, 0, 0), 2)
+        cv2.putText(image, name, (x0 + 20, y0 + 40), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (0, 0, 0), 2)
+    _arrow(image, [(150, 82), (150, 193)])
+    flow = detect(image)
+    matched = match(boxes, {n.id: n.box for n in flow.nodes})
+    assert {(e.tail, e.head) for e in flow.edges} == {(matched["a"], matched["b"])}

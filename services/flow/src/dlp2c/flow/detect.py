@@ -282,11 +282,20 @@ def _node_mask(solid: np.ndarray, text_height: float) -> tuple[np.ndarray, int]:
     return np.where(keep[labels], 255, 0).astype(np.uint8), k
 
 
+def _ends_in(piece: np.ndarray, zone: np.ndarray) -> bool:
+    """Whether a piece of line ends within a zone: what is left of it outside stays in one piece (a
+    line passing through is cut in two)."""
+    rest = (piece & ~zone).astype(np.uint8)
+    stats = cv2.connectedComponentsWithStats(rest, connectivity=8)[2]
+    return int((stats[1:, cv2.CC_STAT_AREA] >= 3).sum()) <= 1
+
+
 def _edges(ink: np.ndarray, labels: np.ndarray, ids: dict[int, str], nodes_mask: np.ndarray,
            k: int, boxes: set[int] | None = None) -> list[Edge]:
     """Edges from the ink outside the nodes; ``k`` is the node-opening kernel (an arrowhead is shorter).
     ``boxes``: the labels of nodes that are boxes, whose opened core is their whole outline, so a
-    line ends right on it (a line that only passes near a box, a long skip, does not join it)."""
+    line ends right on it (a line that only passes near a box, a long skip, does not join it); a line
+    that touches one node only may end a little short of a box (arrows drawn off their nodes)."""
     reach = max(4, k // 2 + 2)  # pointed shapes (octagons) reach past the opened core by up to k / 2
     head_reach = max(reach, k)
     grown = cv2.dilate(nodes_mask, np.ones((3, 3), np.uint8), iterations=1)
@@ -301,6 +310,8 @@ def _edges(ink: np.ndarray, labels: np.ndarray, ids: dict[int, str], nodes_mask:
         touch = max(3, k // 8)
         near = np.maximum(near, cv2.dilate(square, np.ones((2 * touch + 1, 2 * touch + 1), np.uint8)))
     near = near.astype(np.int32)
+    # where a line that ends short of a box may end (arrows drawn a few pixels off their nodes)
+    short = cv2.dilate(labels.astype(np.float32), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)).astype(np.int32)
     around = cv2.dilate(labels.astype(np.float32), np.ones((2 * head_reach + 1, 2 * head_reach + 1),
                                                            np.uint8)).astype(np.int32)
     count, pieces, stats = _components(lines)
@@ -313,6 +324,10 @@ def _edges(ink: np.ndarray, labels: np.ndarray, ids: dict[int, str], nodes_mask:
         sel = pieces[y:y + h, x:x + w] == piece
         touched = near[y:y + h, x:x + w][sel]
         ends = [int(t) for t in np.unique(touched) if t > 0 and t in ids]
+        if len(ends) == 1:  # a line with one end on a node: its other end may stop short of a box
+            zones = short[y:y + h, x:x + w]
+            ends += [t for t in (int(t) for t in np.unique(zones[sel])) if t in boxes and t not in ends
+                     and _ends_in(sel, zones == t)]
         if len(ends) < 2:
             continue
         dist = distance[y:y + h, x:x + w][sel]

@@ -176,7 +176,7 @@ def _taper(solid: np.ndarray, box: tuple[int, int, int, int], k: int) -> Taper |
         return None
 
     def side(ends: list[int]) -> tuple[int, float, int]:
-        base = min((v for v in ends), key=lambda v: (-sum(abs(u - v) <= 1 for u in ends), v))
+        base = min(ends, key=lambda v: (-sum(abs(u - v) <= 1 for u in ends), v))  # the most rows, innermost
         return min(ends[0], ends[-1]) - base, sum(abs(u - base) <= 1 for u in ends) / len(ends), base
 
     (cut_left, flat_left, left), (cut_right, flat_right, right) = side(lefts), side(rights)

@@ -123,7 +123,6 @@ class _Typed:
     type: str
     ratio: float
     marked: bool  # the word sat after a bracket or colon, or on a line of its own after the name
-    bracketed: bool = False  # the word sat right after an opening bracket
 
 
 @functools.lru_cache(maxsize=4096)
@@ -163,7 +162,7 @@ def _find_type(text: str, vocabulary: tuple[str, ...], marked_bonus: float = 0.1
                 bonus = marked_bonus * marked + 0.02 * word[0].isupper()
                 key = (ratio + bonus, offset + match.start())
                 if ratio >= MIN_RATIO and (best is None or key > best[:2]):
-                    best = (key[0], key[1], _Typed(index, match.start(), found, ratio, marked, bracketed))
+                    best = (key[0], key[1], _Typed(index, match.start(), found, ratio, marked))
         offset += len(line) + 1
     return best[2] if best else None
 

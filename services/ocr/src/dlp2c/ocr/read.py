@@ -109,6 +109,8 @@ def _dark_rows(crop: np.ndarray) -> np.ndarray:
     height, width = crop.shape
     a = max(3, width * 3 // 100)  # clear of the outline, which can be thick once enlarged
     b = min(width // 2, a + max(3, width // 20))
+    if b <= a:  # too narrow to hold a band and its outline
+        return np.zeros(height, bool)
     left, right = crop[:, a:b], crop[:, width - b:width - a]
     dark = ((np.median(left, axis=1) < DARK_BAND) & (np.median(right, axis=1) < DARK_BAND)).astype(np.uint8)
     gap = max(3, height // 8)

@@ -303,15 +303,14 @@ def _edges(ink: np.ndarray, labels: np.ndarray, ids: dict[int, str], nodes_mask:
     lines = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     lines = cv2.bitwise_and(lines, cv2.bitwise_not(grown))
     boxes = boxes or set()
-    pointed = np.where(np.isin(labels, list(boxes)), 0, labels).astype(np.float32)
-    near = cv2.dilate(pointed, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
+    is_box = np.isin(labels, list(boxes))
+    near = cv2.dilate(np.where(is_box, 0, labels).astype(np.float32), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
     if boxes:
-        square = np.where(np.isin(labels, list(boxes)), labels, 0).astype(np.float32)
         touch = max(3, k // 8)
+        square = np.where(is_box, labels, 0).astype(np.float32)
         near = np.maximum(near, cv2.dilate(square, np.ones((2 * touch + 1, 2 * touch + 1), np.uint8)))
     near = near.astype(np.int32)
-    # where a line that ends short of a box may end (arrows drawn a few pixels off their nodes)
-    short = cv2.dilate(labels.astype(np.float32), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)).astype(np.int32)
+    short: np.ndarray | None = None  # where a line may end short of a box: made when a line needs it
     around = cv2.dilate(labels.astype(np.float32), np.ones((2 * head_reach + 1, 2 * head_reach + 1),
                                                            np.uint8)).astype(np.int32)
     count, pieces, stats = _components(lines)
@@ -324,7 +323,10 @@ def _edges(ink: np.ndarray, labels: np.ndarray, ids: dict[int, str], nodes_mask:
         sel = pieces[y:y + h, x:x + w] == piece
         touched = near[y:y + h, x:x + w][sel]
         ends = [int(t) for t in np.unique(touched) if t > 0 and t in ids]
-        if len(ends) == 1:  # a line with one end on a node: its other end may stop short of a box
+        if len(ends) == 1 and boxes:  # a line with one end on a node: its other end may stop short of a box
+            if short is None:
+                short = cv2.dilate(labels.astype(np.float32),
+                                   np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)).astype(np.int32)
             zones = short[y:y + h, x:x + w]
             ends += [t for t in (int(t) for t in np.unique(zones[sel])) if t in boxes and t not in ends
                      and _ends_in(sel, zones == t)]

@@ -144,7 +144,7 @@ def perturb(image: Image.Image, rng: random.Random, design: bool) -> Image.Image
         image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
     if rng.random() < 0.15:
         image = ImageOps.grayscale(image).convert("RGB")
-    if rng.random() < 0.05:  # slides and posters: light drawing on a dark background
+    if rng.random() < 0.1:  # slides, posters and dark-themed tools: light drawing on a dark background
         image = ImageOps.invert(image)
     return image
 

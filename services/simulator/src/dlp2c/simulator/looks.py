@@ -240,7 +240,8 @@ def boxes_ushape(graph: Graph, rng: random.Random) -> Image.Image:
     colour = rng.choice(("#6fa8dc", "#9fc5e8", "#ffffff", "#b6d7a8"))
     width = 2 * levels * (3 * bar_w + 2 * gap) + 160
     height = levels * 90 + 120
-    image, draw = _canvas(rng, width, height)
+    marked = rng.random() < 0.5
+    image, draw = _canvas(rng, width + (120 if marked else 0), height)
     for level in range(levels):
         tall = max(30, 220 - level * 45)
         y = 30 + level * 80
@@ -256,6 +257,17 @@ def boxes_ushape(graph: Graph, rng: random.Random) -> Image.Image:
                 _arrow(draw, (x - 20, y + tall / 2), (x - 4, y + tall / 2), width=2, fill="#888888")
         draw.text((40 + level * (2 * bar_w + gap), y + tall + 12), f"{2 ** (6 + level)}", fill="black",
                   font=font(11, 0))
+        if level and marked:  # U-Net's own marks: red down the left, green up the right
+            xl = 40 + level * (2 * bar_w + gap) + bar_w / 2
+            _arrow(draw, (xl, y - 34), (xl, y - 4), width=3, fill="#cc0000")
+            xr = width - 40 - level * (2 * bar_w + gap) + bar_w
+            _arrow(draw, (xr, y - 4), (xr, y - 40), width=3, fill="#38a800")
+    if marked:  # and a legend of what each arrow does
+        for k, (colour, text) in enumerate((("#1f3d99", "conv 3x3, ReLU"), ("#888888", "copy and crop"),
+                                            ("#cc0000", "max pool 2x2"), ("#38a800", "up-conv 2x2"))):
+            ly = height - 110 + k * 22
+            _arrow(draw, (width - 150, ly), (width - 120, ly), width=3, fill=colour)
+            draw.text((width - 112, ly), text, fill="black", font=font(11, 0), anchor="lm")
     return image
 
 
@@ -448,8 +460,10 @@ STYLES = ("neurons", "stacked2d", "boxes3d", "pipeline", "boxes2d")
 
 
 def looks_of(style: str) -> tuple[Callable[[Graph, random.Random], Image.Image], ...]:
+    from dlp2c.simulator import diagrams  # it draws with this module's parts
+
     first = (DRAWERS[style],) if style in DRAWERS else ()
-    return first + LOOKS[style]
+    return first + LOOKS[style] + diagrams.LOOKS.get(style, ())
 
 
 def draw(style: str, graph: Graph, rng: random.Random) -> tuple[str, Image.Image]:

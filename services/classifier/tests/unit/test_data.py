@@ -86,6 +86,16 @@ def test_simulated_drawings_are_labelled_with_the_papers_classes(simulated: Path
     assert {i.style for i in designs} <= set(STYLES)
 
 
+def test_items_say_how_they_were_drawn(simulated: Path) -> None:
+    from dlp2c.simulator.looks import looks_of
+
+    items = dataset_items(simulated)
+    by_file = {Path(i.path).stem: i.look for i in items if i.design}
+    assert by_file["keras"] == "keras"  # Keras renderings are one look, whatever their variation
+    assert by_file["boxes2d"] in {look.__name__ for look in looks_of("boxes2d")}
+    assert all(i.look == Path(i.path).stem for i in items if not i.design)  # lineplot, table, ...
+
+
 def test_split_keeps_a_models_drawings_together(simulated: Path) -> None:
     items = dataset_items(simulated)
     train, held = split(items, 0.5, seed=1)

@@ -155,6 +155,7 @@ class Item:
     design: bool
     style: str | None  # one of STYLES for a design, None otherwise
     group: int  # the simulated model (or negative) it comes from: splits keep a model's drawings together
+    look: str = ""  # how it was drawn (a look of its style, a kind of chart): training balances looks
 
 
 def dataset_items(root: str | Path) -> list[Item]:
@@ -171,8 +172,11 @@ def dataset_items(root: str | Path) -> list[Item]:
         group = meta["index"] * 2 + (1 if negative else 0)
         for image in meta["images"]:
             path = str(meta_path.parent / image["file"])
-            items.append(Item(path, False, None, group) if negative
-                         else Item(path, True, FROM_SIMULATOR[image["style"]], group))
+            if negative:
+                items.append(Item(path, False, None, group, Path(image["file"]).stem))
+            else:  # Keras and Caffe renderings count as one look each, whatever their variation
+                look = image["style"] if image["style"] in ("keras", "caffe") else image.get("look", image["style"])
+                items.append(Item(path, True, FROM_SIMULATOR[image["style"]], group, look))
     return items
 
 

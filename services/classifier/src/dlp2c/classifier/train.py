@@ -8,7 +8,7 @@ import json
 import os
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +16,27 @@ import numpy as np
 from dlp2c.classifier.data import STYLE_TITLES, STYLES, dataset_items, load_arrays, split
 
 
-def _weights(design: np.ndarray, style: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-sample weights: both design classes count equally, styles count equally among designs, and
-    a non-design teaches the style head nothing."""
+def _look_factor(looks: Sequence[str], classes: np.ndarray) -> np.ndarray:
+    """Within each class, a look drawn n times weighs each drawing 1/sqrt(n), scaled so that the class
+    keeps its total: a look with a tenth of the drawings gets a third of its class's say instead of a
+    tenth, and the common looks (Keras and Caffe renderings) still count most."""
+    factor = np.ones(len(looks), np.float32)
+    if not len(looks):
+        return factor
+    keys = np.array([f"{c}|{look}" for c, look in zip(classes, looks, strict=True)])
+    _, index, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    factor = (1 / np.sqrt(counts[index])).astype(np.float32)
+    for c in np.unique(classes):
+        members = classes == c
+        factor[members] *= members.sum() / factor[members].sum()
+    return factor
+
+
+def _weights(design: np.ndarray, style: np.ndarray,
+             looks: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sample weights: both design classes count equally, styles count equally among designs, rare
+    looks count more than their numbers (:func:`_look_factor`), and a non-design teaches the style
+    head nothing."""
     positives = design.mean()
     w_design = np.where(design > 0.5, 0.5 / positives, 0.5 / (1 - positives)).astype(np.float32)
     w_style = np.zeros(len(style), np.float32)
@@ -26,6 +44,9 @@ def _weights(design: np.ndarray, style: np.ndarray) -> tuple[np.ndarray, np.ndar
     counts = np.bincount(style[designs], minlength=len(STYLES)).astype(np.float32)
     per_class = np.where(counts > 0, designs.sum() / (len(STYLES) * np.maximum(counts, 1)), 0)
     w_style[designs] = per_class[style[designs]]
+    if looks is not None:
+        w_design *= _look_factor(looks, (design > 0.5).astype(int))
+        w_style *= _look_factor(looks, style)
     return w_design, w_style
 
 
@@ -49,7 +70,7 @@ def train(root: str | Path, out: str | Path, epochs: int = 10, seed: int = 0, va
     log(f"{len(train_items)} training and {len(val_items)} validation figures; loading")
     x_train, d_train, s_train = load_arrays(train_items, augment_seed=seed + 1, workers=workers)
     x_val, d_val, s_val = load_arrays(val_items, workers=workers)
-    w_design, w_style = _weights(d_train, s_train)
+    w_design, w_style = _weights(d_train, s_train, [item.look for item in train_items])
     loaded = time.perf_counter() - started
 
     model = build(seed)

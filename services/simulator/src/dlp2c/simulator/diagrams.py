@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw
 
 Point = tuple[float, float]
 _INK = ("black", "#222222", "#333333")
+SIGMA = "\u03c3"  # the gates' sigmoid, as papers write it
 _GATE_FILLS = ("white", "#eeeeee", "#cfe2f3", "#fde9a9", "#d9ead3")
 
 
@@ -83,7 +84,7 @@ def recurrent_cell(graph: Graph, rng: random.Random) -> Image.Image:
         if kind < 0.5:
             _circle(draw, centre, 12, rng.choice(("x", "x", "+")), ink, rng.choice(_GATE_FILLS))
         else:
-            text = rng.choice(("σ", "σ", "tanh", "1-", "ReLU"))
+            text = rng.choice((SIGMA, SIGMA, "tanh", "1-", "ReLU"))
             w = 16 + 8 * len(text)
             draw.rectangle([centre[0] - w / 2, centre[1] - 13, centre[0] + w / 2, centre[1] + 13],
                            fill=rng.choice(_GATE_FILLS), outline=ink, width=2)
@@ -212,7 +213,8 @@ def module_stack(graph: Graph, rng: random.Random) -> Image.Image:
         points = [start]
         for k in range(1, 17):
             t = k / 16
-            points.append((cx + (left - cx) * math.sin(math.pi * t) * 1.1 - 14 * t, start[1] + (total[1] - start[1]) * t))
+            points.append((cx + (left - cx) * math.sin(math.pi * t) * 1.1 - 14 * t,
+                           start[1] + (total[1] - start[1]) * t))
         draw.line(points[:-1], fill=ink, width=2)
         _arrow(draw, points[-2], (total[0] - 13, total[1]), width=2, fill=ink)
         _arrow(draw, (cx, total[1] + 13), (cx, total[1] + 45), width=2, fill=ink)

@@ -55,6 +55,20 @@ def test_probabilities_are_the_same_batched_or_one_by_one(classifier: Classifier
     assert classifier.classify([]) == []
 
 
+def test_a_figure_and_its_mirror_image_get_the_same_answer(classifier: Classifier, fresh: Path) -> None:
+    from dlp2c.classifier.data import to_square
+
+    squares = np.stack([to_square(open_figure(i.path)) for i in dataset_items(fresh)[:6]])
+    p_design, p_style = classifier.probabilities(squares)
+    mirrored = classifier.probabilities(np.ascontiguousarray(squares[:, :, ::-1]))
+    assert np.allclose(p_design, mirrored[0], atol=1e-5) and np.allclose(p_style, mirrored[1], atol=1e-5)
+    one_view = Classifier(mirror=False)
+    as_drawn = one_view.probabilities(squares)
+    flipped = one_view.probabilities(np.ascontiguousarray(squares[:, :, ::-1]))
+    assert not np.allclose(as_drawn[0], flipped[0], atol=1e-5)  # one view alone does depend on the side
+    assert np.allclose(p_design, (as_drawn[0] + flipped[0]) / 2, atol=1e-5)
+
+
 def test_a_missing_model_names_the_make_target(tmp_path: Path) -> None:
     with pytest.raises(FigureError, match="make train-classifier"):
         Classifier(tmp_path / "none.keras")

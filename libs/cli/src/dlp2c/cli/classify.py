@@ -66,7 +66,7 @@ def classify(images: tuple[Path, ...], as_json: bool, model: Path | None, thresh
 @click.argument("dataset", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write the model (.keras); its card goes beside it.")
-@click.option("--epochs", type=click.IntRange(1), default=10, show_default=True)
+@click.option("--epochs", type=click.IntRange(1), default=14, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-j", "--workers", type=click.IntRange(1), default=2, show_default=True,
               help="Processes that decode images.")

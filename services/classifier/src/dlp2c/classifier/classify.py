@@ -35,9 +35,16 @@ class Prediction:
 
 
 class Classifier:
-    """A loaded figure classifier; ``threshold`` is the P(design) above which a figure is a design."""
+    """A loaded figure classifier; ``threshold`` is the P(design) above which a figure is a design.
 
-    def __init__(self, path: str | Path = DEFAULT_MODEL, threshold: float = 0.5, batch: int = BATCH) -> None:
+    With ``mirror`` (the default) each figure is also seen left-right mirrored and the two answers are
+    averaged: training mirrors half its figures, so both views are equally valid, and their mean varies
+    less with where the drawing's parts happen to fall (on simulated validation figures: design vs other
+    99.05% -> 99.24%, styles 99.14% -> 99.01%; see bench/REPORT.md for real figures). It doubles the
+    network's work, still about a millisecond per figure on a CPU."""
+
+    def __init__(self, path: str | Path = DEFAULT_MODEL, threshold: float = 0.5, batch: int = BATCH,
+                 mirror: bool = True) -> None:
         path = Path(path)
         if not path.is_file():
             raise FigureError("no trained figure classifier", where=str(path),
@@ -48,6 +55,7 @@ class Classifier:
         self.model = keras.models.load_model(path, compile=False)
         self.threshold = threshold
         self.batch = batch
+        self.mirror = mirror
         self.device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
         self._forward = tf.function(lambda x: self.model(x, training=False), reduce_retracing=True)
 
@@ -55,9 +63,16 @@ class Classifier:
         """P(design) (N,) and P(style) (N, 5) for letterboxed uint8 squares (N, SIZE, SIZE, 3)."""
         designs, styles = [], []
         for start in range(0, len(squares), self.batch):
-            out = self._forward(np.asarray(squares[start:start + self.batch], dtype=np.float32))
-            designs.append(np.asarray(out["design"])[:, 0])
-            styles.append(np.asarray(out["style"]))
+            batch = np.asarray(squares[start:start + self.batch], dtype=np.float32)
+            n = len(batch)
+            if self.mirror:  # one forward pass over the batch and its mirror image
+                batch = np.concatenate([batch, batch[:, :, ::-1]])
+            out = self._forward(batch)
+            design, style = np.asarray(out["design"])[:, 0], np.asarray(out["style"])
+            if self.mirror:
+                design, style = (design[:n] + design[n:]) / 2, (style[:n] + style[n:]) / 2
+            designs.append(design)
+            styles.append(style)
         if not designs:
             return np.zeros(0, np.float32), np.zeros((0, len(STYLES)), np.float32)
         return np.concatenate(designs), np.concatenate(styles)

@@ -119,8 +119,9 @@ def model_card(card: dict[str, Any], command: str) -> str:
         f"- **Data**: simulated figures only ({card['data']['train']} training, {card['data']['validation']} "
         f"validation, split by model). Designs {card['data']['designs']} ({per_style}); other figures "
         f"{card['data']['others']} (plots, charts, photos, tables, equations, flowcharts, screens).",
-        "- **Input**: the whole figure letterboxed into 128x128 RGB. **Output**: P(design) and P(style) over the "
-        "paper's five classes; the style is read only for designs.",
+        "- **Input**: the whole figure letterboxed into 128x128 RGB (the service also shows it mirrored and "
+        "averages the two answers). **Output**: P(design) and P(style) over the paper's five classes; the style "
+        "is read only for designs.",
         f"- **Validation (simulated, unseen models)**: design vs other {v['design_accuracy']:.2%}, five styles "
         f"{v['style_accuracy']:.2%} (training subset: {t['design_accuracy']:.2%}, {t['style_accuracy']:.2%}).",
         "- **Measured elsewhere**: `make bench` reports a fresh simulated seed and real figures from papers and "

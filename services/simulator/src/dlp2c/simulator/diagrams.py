@@ -12,7 +12,7 @@ import random
 from dlp2c.common.graph import Graph
 from dlp2c.simulator.drawings import _arrow, _canvas, _size, font
 from dlp2c.simulator.looks import _WARM, _cuboid, _dims, _label, _layers
-from PIL import Image, ImageChops, ImageDraw
+from PIL import Image, ImageDraw
 
 Point = tuple[float, float]
 _INK = ("black", "#222222", "#333333")
@@ -232,11 +232,7 @@ def blocks3d_perspective(graph: Graph, rng: random.Random) -> Image.Image:
     """PlotNeuralNet's look at its most typical: each block a group of thick cuboids seen from the
     upper right (width for channels, height for the map), a red pooling slab stuck to the group, the
     blocks shrinking along the net, arrows between, dense layers as thin long bars, in a line or a U."""
-    layers = _layers(graph, skip=("Dropout", "Flatten"), limit=rng.randint(5, 14))
-    if rng.random() < 0.5:  # conv blocks of two or three layers each, as VGG-like nets are drawn
-        layers = [same for layer in layers
-                  for same in [layer] * (rng.randint(1, 3) if layer.op.startswith("Conv") else 1)][:18]
-    packed = rng.random() < 0.5  # blocks nearly touching, filling the figure
+    layers = _layers(graph, skip=("Dropout", "Flatten"), limit=rng.randint(4, 10))
     ushape = rng.random() < 0.35 and len(layers) >= 5
     conv_fill = rng.choice((("#fbe5b6", "#f6d58e", "#e8c070"), _WARM[0], ("#dde8f6", "#b8cde8", "#8eaad6")))
     pool_fill = rng.choice((("#e07a70", "#cc5a50", "#a8443c"), _WARM[1]))
@@ -254,13 +250,12 @@ def blocks3d_perspective(graph: Graph, rng: random.Random) -> Image.Image:
         d = h * rng.uniform(0.45, 0.9) if spatial else rng.uniform(50, 120) * scale
         kind = "pool" if "Pool" in layer.op else "conv" if layer.op.startswith("Conv") or k == 0 else "other"
         blocks.append((layer, w, h, d, kind))
-    step = rng.choice((6, 12, 20)) if packed else rng.choice((30, 45, 60))
+    step = rng.choice((30, 45, 60))
     along = sum(w + d + step for _, w, h, d, _ in blocks) + 120
     tallest = max(h + d for _, _, h, d, _ in blocks)
     depth_drop = tallest * 0.55 if ushape else 0
-    height = tallest + depth_drop * 3 + (60 if packed else 140)
-    image, draw = _canvas(rng, int(along * (0.7 if ushape else 1.0)) + 140, int(height))
-    x, base = 50.0, tallest / 2 + (30 if packed else 60)
+    image, draw = _canvas(rng, int(along * (0.7 if ushape else 1.0)) + 140, int(tallest + depth_drop * 3 + 140))
+    x, base = 50.0, tallest / 2 + 60
     half = len(blocks) // 2
     previous: Point | None = None
     centres = []
@@ -285,7 +280,7 @@ def blocks3d_perspective(graph: Graph, rng: random.Random) -> Image.Image:
             draw.text((x + w / 2, mid + h / 2 + d / 2 + 6), str(layer.shape[-1]) if layer.shape else layer.op,
                       fill="black", font=font(11, 2), anchor="mt")
         previous = centre_out
-        x += w + d * (0.25 if packed else 0.5 if ushape else 0.9) + step * (0.4 if ushape and k < half else 1)
+        x += w + d * (0.5 if ushape else 0.9) + step * (0.4 if ushape and k < half else 1)
         if ushape and k == half:
             x += step
     if ushape:  # skips from the way down to the way up, each into a small sum circle
@@ -296,17 +291,7 @@ def blocks3d_perspective(graph: Graph, rng: random.Random) -> Image.Image:
             draw.ellipse([b[0] - 14, y - 7, b[0], y + 7], fill="#c8b6e2", outline="#555555")
     elif rng.random() < 0.4:
         draw.text((x - step, base + tallest / 2), "SOFT", fill="black", font=font(12, 2))
-    return _tight(image, rng.choice((10, 20, 40)))
-
-
-def _tight(image: Image.Image, margin: int) -> Image.Image:
-    """The drawing cropped to what was drawn, plus a margin: figures in papers are cut close."""
-    paper = Image.new("RGB", image.size, image.getpixel((0, 0)))
-    box = ImageChops.difference(image, paper).getbbox()
-    if box is None:
-        return image
-    return image.crop((max(0, box[0] - margin), max(0, box[1] - margin), min(image.width, box[2] + margin),
-                       min(image.height, box[3] + margin)))
+    return image
 
 
 def _dashed_line(draw: ImageDraw.ImageDraw, a: Point, b: Point, fill: str, step: float = 6) -> None:

@@ -101,7 +101,7 @@ def recurrent_cell(graph: Graph, rng: random.Random) -> Image.Image:
         placed.append(centre)
     labels = rng.random() < 0.8
     x_in = (frame[0] + rng.uniform(0.1, 0.5) * (frame[2] - frame[0]), frame[3] + 70)
-    _circle(draw, x_in, 22, "x" + "t" if labels else "", ink, size=16)
+    _circle(draw, x_in, 22, "xt" if labels else "", ink, size=16)
     draw.line([(x_in[0], x_in[1] - 22), (x_in[0], bottom_y)], fill=ink, width=wire)
     draw.line([(x_in[0], bottom_y), (frame[2] - 25, bottom_y)], fill=ink, width=wire)
     if rng.random() < 0.7:

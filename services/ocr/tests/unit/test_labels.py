@@ -109,3 +109,8 @@ def test_mxnet_plot_network_nodes_are_read_with_what_they_print() -> None:
     assert (fc.op, fc.params) == ("Dense", {"units": 128})
     assert read_label("Pooling\nmax, 3x3/2", "keras").op == "MaxPooling2D"
     assert read_label("dense_1 (Dense)", "keras").op == "Dense"  # Keras' own names first
+
+
+def test_a_shape_whose_bracket_was_misread_still_counts() -> None:
+    assert read_label("dropout_3: Dropout\n(None, 380}", "keras").output_shape == (None, 380)
+    assert read_label("conv2d: Conv2D\n(None, 12, 12, 3]", "keras").output_shape == (None, 12, 12, 3)

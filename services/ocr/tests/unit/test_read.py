@@ -122,3 +122,51 @@ def test_caffe_blobs_are_not_read_and_its_layers_are(reader: Reader) -> None:
     assert (blob.kind, blob.text) == ("blob", "")
     # read as Keras, the same octagon is read
     assert read_figure(image, skeleton, reader, "keras").node("blob").text == "conv_out"
+
+
+def _keras2_record(image: Image.Image, x: int, y: int, name: str, shapes: tuple[str, str]) -> tuple[int, int, int, int]:
+    """Keras 2's record, as plot_model draws it top to bottom: the name, then ``input: | output:``
+    beside the two shapes, in a grid of thin lines."""
+    draw = ImageDraw.Draw(image)
+    font = _font(16)
+    draw.rectangle((x, y, x + 520, y + 70), outline="black", width=2)
+    draw.line((x + 200, y, x + 200, y + 70), fill="black", width=2)
+    draw.line((x + 290, y, x + 290, y + 70), fill="black", width=2)
+    draw.line((x + 200, y + 35, x + 520, y + 35), fill="black", width=2)
+    draw.text((x + 12, y + 25), name, fill="black", font=font)
+    draw.text((x + 210, y + 8), "input:", fill="black", font=font)
+    draw.text((x + 210, y + 43), "output:", fill="black", font=font)
+    draw.text((x + 300, y + 8), shapes[0], fill="black", font=font)
+    draw.text((x + 300, y + 43), shapes[1], fill="black", font=font)
+    return (x, y, x + 521, y + 71)
+
+
+def test_keras_nodes_can_be_read_without_their_inputs(reader: Reader) -> None:
+    image, boxes = _figure()
+    picture = Image.new("RGB", (900, 620), "white")
+    picture.paste(Image.fromarray(image))
+    boxes["record"] = _keras2_record(picture, 20, 530, "dense_1: Dense", ("(None, 120)", "(None, 84)"))
+    image = np.array(picture)
+    everything = reader.read(image, boxes)
+    outputs = reader.read(image, boxes, outputs_only=True)
+    assert "(None, 120)" in everything["record"].text and "input:" in everything["record"].text
+    assert outputs["record"].text.split("\n") == ["dense_1: Dense", "(None, 84)"]
+    assert "Input shape" in everything["keras"].text
+    assert outputs["keras"].text.split("\n") == ["conv2d_1 (Conv2D)", "Output shape: (None, 26, 26, 8)"]
+    # nodes that are not a Keras grid are read whole either way
+    for node in ("caffe", "blob", "empty"):
+        assert outputs[node].text == everything[node].text
+
+
+def test_cells_cut_up_by_stray_ink_are_not_a_grid() -> None:
+    dark = np.zeros(200, bool)
+    grid = {1: (0, 0, 100, 60), 2: (104, 0, 100, 60), 3: (0, 64, 100, 60), 4: (104, 64, 100, 60)}
+    assert read._output_cells(grid, dark) == {4}
+    # the same layout in cells shorter than a line of letters: pieces of one cell, all kept
+    small = {f: (x, y // 4, w, h // 4) for f, (x, y, w, h) in grid.items()}
+    assert read._output_cells(small, dark) == set(small)
+    # a row of two cells is an input beside an output only under a dark header
+    row = {1: (0, 0, 200, 60), 2: (0, 64, 100, 60), 3: (104, 64, 100, 60)}
+    assert read._output_cells(row, dark) == set(row)
+    dark[:60] = True
+    assert read._output_cells(row, dark) == {1, 3}

@@ -40,8 +40,10 @@ MIN_RATIO = 0.6  # below this similarity a read type is not trusted to name any 
 _DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "i": "1",
                          "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "g": "9", "+": "4", "?": "2",
                          "L": "1", "t": "1"})
-# "(None, 28, 28, 32)", and as OCR leaves it: "(one. 200. 128)", "None, 10)" (a bracket lost)
-_SHAPE = re.compile(r"(?<![A-Za-z])\(?\s*N?[oa0]ne\s*[,.]([^()\n]*?)\s*(?:\)|$)", re.IGNORECASE | re.MULTILINE)
+# "(None, 28, 28, 32)", and as OCR leaves it: "(one. 200. 128)", "None, 10)" (a bracket lost),
+# "(None, 380}" (a bracket misread)
+_SHAPE = re.compile(r"(?<![A-Za-z])\(?\s*N?[oa0]ne\s*[,.]([^(){}\[\]\n]*?)\s*(?:[)}\]]|$)",
+                    re.IGNORECASE | re.MULTILINE)
 _NUMBER = r"([0-9OoDQlI|iSsBZzg+?Lt]{1,4})"
 _CAFFE_KEYS = {"kernel size": "kernel_size", "stride": "stride", "pad": "pad"}
 # "key: 3" (after a colon OCR's O for 0 and l for 1 are read as digits) or "key 3"

@@ -125,7 +125,9 @@ def solid_mask(ink: np.ndarray, text_height: float) -> np.ndarray:
         islands = int(filled.sum()) - int(stats[i, cv2.CC_STAT_AREA])
         if islands <= 0.002 * filled.sum():
             outside[i] = True
-    return np.where(outside[labels] & (free > 0), 0, 255).astype(np.uint8)
+    solid = np.where(outside, 0, 255).astype(np.uint8)
+    solid[0] = 255  # label 0: the ink itself
+    return solid[labels]
 
 
 def _text_height(ink: np.ndarray) -> float:
@@ -135,6 +137,14 @@ def _text_height(ink: np.ndarray) -> float:
     widths = stats[1:, cv2.CC_STAT_WIDTH]
     small = heights[(heights >= 4) & (heights <= 80) & (widths <= 2 * heights)]
     return float(np.median(small)) if small.size else 10.0
+
+
+def _median(values: np.ndarray) -> float:
+    """``np.median`` of 8-bit values, from their histogram (no sort)."""
+    cdf = np.cumsum(np.bincount(values, minlength=256))
+    n = int(cdf[-1])
+    low, high = (int(np.searchsorted(cdf, i, side="right")) for i in ((n - 1) // 2, n // 2))
+    return (low + high) / 2
 
 
 def _components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
@@ -244,7 +254,7 @@ def detect(image: np.ndarray) -> Flow:
         node_id = f"n{len(flow.nodes)}"
         ids[label] = node_id
         inside = labels[y:y + h, x:x + w] == label
-        fill = tuple(int(v) for v in np.median(rgb[y:y + h, x:x + w][inside], axis=0))
+        fill = tuple(int(_median(channel)) for channel in rgb[y:y + h, x:x + w][inside].T)
         taper = _taper(solid, (x, y, w, h), k)
         shape = _shape_of(inside.astype(np.uint8) * 255, taper)
         tight = shape == "box"
@@ -303,16 +313,20 @@ def _edges(ink: np.ndarray, labels: np.ndarray, ids: dict[int, str], nodes_mask:
     lines = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     lines = cv2.bitwise_and(lines, cv2.bitwise_not(grown))
     boxes = boxes or set()
-    is_box = np.isin(labels, list(boxes))
-    near = cv2.dilate(np.where(is_box, 0, labels).astype(np.float32), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
+    # labels dilated as 16-bit images (a figure has far fewer than 65,535 nodes), the larger label winning
+    depth = np.uint16 if int(labels.max(initial=0)) < 65535 else np.float32
+    others = np.arange(int(labels.max(initial=0)) + 1).astype(depth)
+    others[list(boxes)] = 0
+    near = cv2.dilate(others[labels], np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
     if boxes:
         touch = max(3, k // 8)
-        square = np.where(is_box, labels, 0).astype(np.float32)
-        near = np.maximum(near, cv2.dilate(square, np.ones((2 * touch + 1, 2 * touch + 1), np.uint8)))
+        only_boxes = np.zeros_like(others)
+        only_boxes[list(boxes)] = list(boxes)
+        near = np.maximum(near, cv2.dilate(only_boxes[labels], np.ones((2 * touch + 1, 2 * touch + 1), np.uint8)))
     near = near.astype(np.int32)
     short: np.ndarray | None = None  # where a line may end short of a box: made when a line needs it
-    around = cv2.dilate(labels.astype(np.float32), np.ones((2 * head_reach + 1, 2 * head_reach + 1),
-                                                           np.uint8)).astype(np.int32)
+    around = cv2.dilate(labels.astype(depth), np.ones((2 * head_reach + 1, 2 * head_reach + 1),
+                                                      np.uint8)).astype(np.int32)
     count, pieces, stats = _components(lines)
     distance = cv2.distanceTransform(lines, cv2.DIST_L2, 3)
     found: dict[tuple[str, str], float] = {}
@@ -325,7 +339,7 @@ def _edges(ink: np.ndarray, labels: np.ndarray, ids: dict[int, str], nodes_mask:
         ends = [int(t) for t in np.unique(touched) if t > 0 and t in ids]
         if len(ends) == 1 and boxes:  # a line with one end on a node: its other end may stop short of a box
             if short is None:
-                short = cv2.dilate(labels.astype(np.float32),
+                short = cv2.dilate(labels.astype(depth),
                                    np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)).astype(np.int32)
             zones = short[y:y + h, x:x + w]
             ends += [t for t in (int(t) for t in np.unique(zones[sel])) if t in boxes and t not in ends

@@ -109,6 +109,8 @@ def test_mxnet_plot_network_nodes_are_read_with_what_they_print() -> None:
     assert (fc.op, fc.params) == ("Dense", {"units": 128})
     assert read_label("Pooling\nmax, 3x3/2", "keras").op == "MaxPooling2D"
     assert read_label("dense_1 (Dense)", "keras").op == "Dense"  # Keras' own names first
+    # a Keras name that spells an MXNet op ("pooling2d") beside a garbled type is still Keras'
+    assert read_label("max_pooling2d_4: MaxPoo'ng2D", "keras").type == "MaxPooling2D"
 
 
 def test_a_shape_whose_bracket_was_misread_still_counts() -> None:

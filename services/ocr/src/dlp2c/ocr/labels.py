@@ -227,7 +227,9 @@ def read_label(text: str, style: str = "", shape: str = "") -> Label:
             typed = other
     if style != "caffe" and (typed is None or typed.ratio < 0.9):
         mxnet = _find_type(text, tuple(MXNET_OPS))
-        if mxnet is not None and mxnet.ratio >= 0.85 and (typed is None or mxnet.ratio > typed.ratio):
+        # MXNet prints its op alone, first on its line: "pooling2d" inside Keras' "max_pooling2d_4" is not one
+        opens_line = mxnet is not None and not re.search(r"\w", text.splitlines()[mxnet.line][:mxnet.start])
+        if mxnet is not None and opens_line and mxnet.ratio >= 0.85 and (typed is None or mxnet.ratio > typed.ratio):
             return _mxnet(text, mxnet)
     if typed is None or (style == "caffe" and not typed.marked and shape != "box"):
         # a Caffe blob is its name alone (which may well spell a type: a Dropout's output "dropout")

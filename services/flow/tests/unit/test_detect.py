@@ -114,3 +114,19 @@ def test_an_arrow_drawn_short_of_its_box_still_joins_it() -> None:
     flow = detect(image)
     matched = match(boxes, {n.id: n.box for n in flow.nodes})
     assert {(e.tail, e.head) for e in flow.edges} == {(matched["a"], matched["b"])}
+
+
+
+def test_a_short_arrow_between_close_nodes_points_the_right_way() -> None:
+    # a left-right layout packed tight, as Graphviz draws one: the arrow's head is in reach of its
+    # tail node too, and the head node (higher on the page) comes first in the raster order
+    boxes = {"tail": (20, 90, 300, 150), "head": (334, 60, 614, 120)}
+    image = np.full((200, 640, 3), 255, np.uint8)
+    for name, (x0, y0, x1, y1) in boxes.items():
+        cv2.rectangle(image, (x0, y0), (x1, y1), (0, 0, 0), thickness=2)
+        cv2.putText(image, name, (x0 + 20, y0 + 38), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2)
+    _arrow(image, [(300, 105), (334, 105)])
+    flow = detect(image)
+    matched = match(boxes, {n.id: n.box for n in flow.nodes})
+    assert len(matched) == 2
+    assert [(e.tail, e.head) for e in flow.edges] == [(matched["tail"], matched["head"])]

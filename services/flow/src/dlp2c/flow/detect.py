@@ -292,6 +292,18 @@ def _node_mask(solid: np.ndarray, text_height: float) -> tuple[np.ndarray, int]:
     return np.where(keep[labels], 255, 0).astype(np.uint8), k
 
 
+def _nearest(labels: np.ndarray, reach: int) -> np.ndarray:
+    """Each pixel's nearest node (its label) where one is within ``reach`` pixels, else 0. Between two
+    close nodes (Graphviz packs a left-right layout tight) each end of a short arrow is the end of the
+    node it is nearer, not of the one with the larger label."""
+    outside = np.where(labels > 0, 0, 255).astype(np.uint8)
+    distance, piece = cv2.distanceTransformWithLabels(outside, cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_CCOMP)
+    owner = np.zeros(int(piece.max(initial=0)) + 1, np.int32)
+    inside = labels > 0
+    owner[piece[inside]] = labels[inside]
+    return np.where(distance <= reach, owner[piece], 0)
+
+
 def _ends_in(piece: np.ndarray, zone: np.ndarray) -> bool:
     """Whether a piece of line ends within a zone: what is left of it outside stays in one piece (a
     line passing through is cut in two)."""
@@ -325,8 +337,7 @@ def _edges(ink: np.ndarray, labels: np.ndarray, ids: dict[int, str], nodes_mask:
         near = np.maximum(near, cv2.dilate(only_boxes[labels], np.ones((2 * touch + 1, 2 * touch + 1), np.uint8)))
     near = near.astype(np.int32)
     short: np.ndarray | None = None  # where a line may end short of a box: made when a line needs it
-    around = cv2.dilate(labels.astype(depth), np.ones((2 * head_reach + 1, 2 * head_reach + 1),
-                                                      np.uint8)).astype(np.int32)
+    around = _nearest(labels, head_reach)
     count, pieces, stats = _components(lines)
     distance = cv2.distanceTransform(lines, cv2.DIST_L2, 3)
     found: dict[tuple[str, str], float] = {}

@@ -47,7 +47,7 @@ def read_figure(image: np.ndarray, skeleton: FigureGraph, reader: Reader, style:
     started = time.perf_counter()
     # a Caffe octagon is a blob whatever it says, and blobs only join layers: their names are not read
     wanted = [n for n in skeleton.nodes if not (chosen == "caffe" and n.shape == "octagon")]
-    texts = reader.read(image, {n.id: n.box for n in wanted}, outputs_only=chosen == "keras")
+    texts = reader.read(image, {n.id: n.box for n in wanted})
     ocr_s = time.perf_counter() - started
     nodes = []
     for node in skeleton.nodes:

@@ -153,10 +153,8 @@ def _letter_height(stats: np.ndarray, text: Sequence[int]) -> float | None:
     return float(np.median(heights)) if heights else None
 
 
-def node_pieces(gray: np.ndarray, node: str, box: Box, outputs_only: bool = False) -> list[_Piece]:
-    """The fields of one node, cleaned and scaled for Tesseract. ``outputs_only``: of a Keras record
-    or table (a grid of cells beside or under the name), only the name and the output's cell, see
-    ``_output_cells``."""
+def node_pieces(gray: np.ndarray, node: str, box: Box) -> list[_Piece]:
+    """The fields of one node, cleaned and scaled for Tesseract."""
     x0, y0, x1, y1 = (int(v) for v in box)
     x0, y0 = max(0, x0), max(0, y0)
     x1, y1 = min(gray.shape[1], x1), min(gray.shape[0], y1)
@@ -181,15 +179,12 @@ def node_pieces(gray: np.ndarray, node: str, box: Box, outputs_only: bool = Fals
     is_grid[text] = False
     grid = is_grid[labels]
     grid[1:][dark[1:] != dark[:-1]] = True  # a dark band's edge parts fields (Keras 3's header from its cells)
-    _count, fields, cells, _ = cv2.connectedComponentsWithStats((~grid).astype(np.uint8), connectivity=4)
+    _count, fields = cv2.connectedComponents((~grid).astype(np.uint8), connectivity=4)
     by_field: dict[int, list[int]] = {}
     for i in text:
         x, y = int(stats[i, cv2.CC_STAT_LEFT]), int(stats[i, cv2.CC_STAT_TOP])
         column = np.nonzero(labels[y, x:] == i)[0]
         by_field.setdefault(int(fields[y, x + int(column[0])]), []).append(i)
-    if outputs_only and len(by_field) > 2:
-        kept = _output_cells({f: tuple(int(v) for v in cells[f, :4]) for f in by_field if f}, dark) | {0}
-        by_field = {f: members for f, members in by_field.items() if f in kept}
     pieces = []
     for members in by_field.values():
         boxes = np.array([stats[i, :4] for i in members])
@@ -208,48 +203,6 @@ def node_pieces(gray: np.ndarray, node: str, box: Box, outputs_only: bool = Fals
         pieces.append(_Piece(node, in_figure, clean))
     pieces.sort(key=lambda p: (p.box[1], p.box[0]))
     return _reading_order(pieces)
-
-
-def _output_cells(cells: Mapping[int, tuple[int, int, int, int]], dark: np.ndarray) -> set[int]:
-    """Of a Keras node's text cells (id -> x, y, width, height in the crop; ``dark``: the crop's rows
-    in a dark band), the ones worth reading: all but the inputs and their labels, which say nothing
-    the labels use (``labels.read_label`` takes the name, the type and the output shape).
-
-    Only layouts that are certainly Keras' are thinned: a 2x2 block of cells (Keras 2's ``input: |
-    output:`` beside or over the two shapes) keeps its lower right cell, the output shape; under a
-    dark band (Keras 3's header) a cell with a neighbour to its right in its row (``Input shape: ...``)
-    is dropped. A record whose separators did not survive (JPEG, low resolution) forms no block and
-    is read whole; so is every node that is one cell (names only, MXNet's lines)."""
-    def same_row(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
-        overlap = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-        return overlap >= 0.7 * max(a[3], b[3])
-
-    def right(a: tuple[int, int, int, int]) -> int | None:
-        return next((g for g, b in cells.items() if same_row(a, b) and 0 <= b[0] - (a[0] + a[2]) <= 0.5 * a[3]),
-                    None)
-
-    def below(a: tuple[int, int, int, int]) -> int | None:
-        for g, b in cells.items():
-            overlap = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-            if 0 <= b[1] - (a[1] + a[3]) <= 0.5 * a[3] and overlap >= 0.7 * max(a[2], b[2]):
-                return g
-        return None
-
-    dropped: set[int] = set()
-    for f, a in cells.items():
-        b, c = right(a), below(a)
-        if b is not None and c is not None:
-            d = right(cells[c])
-            heights = [cells[g][3] for g in (f, b, c, d) if g is not None]
-            # a cell holds a line of letters; pieces of a cell cut by stray ink are not a grid
-            if d is not None and d == below(cells[b]) and min(heights) >= TARGET and max(heights) < 1.5 * min(heights):
-                dropped |= {f, b, c}
-    in_band = {f for f, a in cells.items() if dark[min(len(dark) - 1, a[1] + a[3] // 2)]}
-    for f, a in cells.items():
-        header = any(cells[g][1] + cells[g][3] <= a[1] + 2 for g in in_band)
-        if f not in in_band and header and a[3] >= TARGET and right(a) is not None:
-            dropped.add(f)
-    return set(cells) - dropped
 
 
 def _reading_order(pieces: list[_Piece]) -> list[_Piece]:
@@ -286,13 +239,12 @@ class Reader:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def read(self, image: np.ndarray, boxes: Mapping[str, Box], outputs_only: bool = False) -> dict[str, NodeText]:
-        """The text of each node (``boxes``: node id -> box in pixels) of a figure (RGB or grey, uint8).
-        ``outputs_only``: of Keras' record and table nodes, read only the name and the output shape."""
+    def read(self, image: np.ndarray, boxes: Mapping[str, Box]) -> dict[str, NodeText]:
+        """The text of each node (``boxes``: node id -> box in pixels) of a figure (RGB or grey, uint8)."""
         if image.dtype != np.uint8 or image.ndim not in (2, 3):
             raise OcrError(f"expected an 8-bit image, got an array of shape {image.shape} and type {image.dtype}")
         gray = image if image.ndim == 2 else cv2.cvtColor(image[:, :, :3], cv2.COLOR_RGB2GRAY)
-        pieces = [piece for node, box in boxes.items() for piece in node_pieces(gray, node, box, outputs_only)]
+        pieces = [piece for node, box in boxes.items() for piece in node_pieces(gray, node, box)]
         lines = self._read_pieces(pieces)
         found: dict[str, list[Field]] = {node: [] for node in boxes}
         for piece, piece_lines in zip(pieces, lines, strict=True):

@@ -116,3 +116,11 @@ def test_mxnet_plot_network_nodes_are_read_with_what_they_print() -> None:
 def test_a_shape_whose_bracket_was_misread_still_counts() -> None:
     assert read_label("dropout_3: Dropout\n(None, 380}", "keras").output_shape == (None, 380)
     assert read_label("conv2d: Conv2D\n(None, 12, 12, 3]", "keras").output_shape == (None, 12, 12, 3)
+
+
+def test_an_i_read_as_a_colon_is_an_i() -> None:
+    label = read_label("average_pool:ng2d_w:ndow (Pool:ng) pool AVE kernel s:ze: 9 str:de: 2 pad: 0", "caffe", "box")
+    assert (label.kind, label.type, label.name) == ("layer", "Pooling", "average_pooling2d_window")
+    assert label.params == {"kernel_size": 9, "stride": 2, "pad": 0, "pool": "AVE"}
+    assert label.text.startswith("average_pool:ng2d")  # what was read stays as read
+    assert read_label("lstm:lstm", "keras").type == "LSTM"  # Keras 2's colon, its space lost, stays one

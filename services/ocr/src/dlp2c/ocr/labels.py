@@ -11,6 +11,7 @@ guessed. Everything read here is untrusted text: it is returned as data, never e
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import re
@@ -206,9 +207,21 @@ def _blob(text: str) -> Label:
     return Label("blob", name=_clean_name(wordiest), confidence=1.0, text=text)
 
 
+# OCR reads a narrow sans-serif "i" as a colon ("(Pool:ng)", "kernel s:ze", "average_pool:ng2d"); Caffe's
+# drawings never write a colon between two lower-case letters (Keras 2's "lstm: LSTM" does, once OCR has
+# dropped the space and lowered the type, so there the colon stays)
+_COLON_FOR_I = re.compile(r"(?<=[a-z]):(?=[a-z])")
+
+
 def read_label(text: str, style: str = "", shape: str = "") -> Label:
     """What a node's text says. ``style``: ``keras`` or ``caffe`` when known (picks the names matched
     first); ``shape``: the node's outline from flow detection (an octagon in Caffe is a blob)."""
+    if style != "caffe":
+        return _read_label(text, style, shape)
+    return dataclasses.replace(_read_label(_COLON_FOR_I.sub("i", text), style, shape), text=text)
+
+
+def _read_label(text: str, style: str, shape: str) -> Label:
     flat = " ".join(text.split())
     if not flat:  # in a Caffe drawing every node is a layer or a blob, and a layer names its type
         return Label("blob" if style == "caffe" else "unknown", text=text)

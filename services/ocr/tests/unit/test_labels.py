@@ -124,3 +124,13 @@ def test_an_i_read_as_a_colon_is_an_i() -> None:
     assert label.params == {"kernel_size": 9, "stride": 2, "pad": 0, "pool": "AVE"}
     assert label.text.startswith("average_pool:ng2d")  # what was read stays as read
     assert read_label("lstm:lstm", "keras").type == "LSTM"  # Keras 2's colon, its space lost, stays one
+
+
+def test_a_caffe_box_is_a_layer_whatever_ocr_made_of_it() -> None:
+    relu = read_label("dense 3\n(Rew)", "caffe", "box")  # a garbled type, nearest on less evidence
+    assert (relu.kind, relu.type, relu.op) == ("layer", "ReLU", "ReLU")
+    assert read_label("~~ ,,\n(@#)", "caffe", "box").kind == "unknown"  # a layer, its type not read
+    assert read_label("", "caffe", "box").kind == "unknown"
+    # blobs are octagons: their names are not read, and a short bracket there is no layer
+    assert read_label("", "caffe", "octagon").kind == "blob"
+    assert read_label("dense 3\n(Rew)", "caffe", "octagon").kind == "blob"

@@ -134,7 +134,7 @@ def _closest_cached(word: str, vocabulary: tuple[str, ...]) -> tuple[str, float]
 
 
 def _find_type(text: str, vocabulary: tuple[str, ...], marked_bonus: float = 0.15,
-               bracketed_only: bool = False) -> _Typed | None:
+               bracketed_only: bool = False, min_ratio: float = MIN_RATIO) -> _Typed | None:
     """The word of ``text`` most like a known type name, and the name written before it.
 
     OCR garbles the marks around a type (``[Corv2D:``, ``!Dropout!``), splits it (``In putLayer``) and
@@ -164,7 +164,7 @@ def _find_type(text: str, vocabulary: tuple[str, ...], marked_bonus: float = 0.1
                 found, ratio = _closest_cached(word, vocabulary)
                 bonus = marked_bonus * marked + 0.02 * word[0].isupper()
                 key = (ratio + bonus, offset + match.start())
-                if ratio >= MIN_RATIO and (best is None or key > best[:2]):
+                if ratio >= min_ratio and (best is None or key > best[:2]):
                     best = (key[0], key[1], _Typed(index, match.start(), found, ratio, marked))
         offset += len(line) + 1
     return best[2] if best else None
@@ -223,8 +223,8 @@ def read_label(text: str, style: str = "", shape: str = "") -> Label:
 
 def _read_label(text: str, style: str, shape: str) -> Label:
     flat = " ".join(text.split())
-    if not flat:  # in a Caffe drawing every node is a layer or a blob, and a layer names its type
-        return Label("blob" if style == "caffe" else "unknown", text=text)
+    if not flat:  # in a Caffe drawing every node is a layer (a box) or a blob, and a layer names its type
+        return Label("blob" if style == "caffe" and shape != "box" else "unknown", text=text)
     # Caffe draws its layers as boxes and its blobs as octagons: the outline settles which, and the
     # text only when the outline is not known
     if style == "caffe" and shape and shape != "box":
@@ -244,6 +244,13 @@ def _read_label(text: str, style: str, shape: str) -> Label:
         opens_line = mxnet is not None and not re.search(r"\w", text.splitlines()[mxnet.line][:mxnet.start])
         if mxnet is not None and opens_line and mxnet.ratio >= 0.85 and (typed is None or mxnet.ratio > typed.ratio):
             return _mxnet(text, mxnet)
+    if typed is None and style == "caffe" and shape == "box":
+        # Caffe draws its layers, and only them, as boxes: a box is a layer whatever OCR made of its
+        # type ("(Rew)"), the nearest bracketed type taken on less evidence, else a layer not read
+        # (kept in the flow, so the edges through it stay whole)
+        typed = _find_type(text, vocabularies[0], 0.4, bracketed_only=True, min_ratio=0.5)
+        if typed is None:
+            return Label("unknown", text=text)
     if typed is None or (style == "caffe" and not typed.marked and shape != "box"):
         # a Caffe blob is its name alone (which may well spell a type: a Dropout's output "dropout")
         if style == "caffe" or shape == "octagon":

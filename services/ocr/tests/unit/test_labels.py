@@ -134,3 +134,11 @@ def test_a_caffe_box_is_a_layer_whatever_ocr_made_of_it() -> None:
     # blobs are octagons: their names are not read, and a short bracket there is no layer
     assert read_label("", "caffe", "octagon").kind == "blob"
     assert read_label("dense 3\n(Rew)", "caffe", "octagon").kind == "blob"
+
+
+def test_a_type_outbids_the_name_that_spells_part_of_it() -> None:
+    # OCR splits the type: the whole reading beats its first word, which is a type of its own
+    assert read_label("average_pooling2d: Average Pooling2D", "keras").type == "AveragePooling2D"
+    # the name's first word ("average", exact) loses to the garbled type written as one word
+    assert read_label("average_pooung2d AveragePooing2D", "keras").type == "AveragePooling2D"
+    assert read_label("dense_1", "keras").type == "Dense"  # alone, the name still spells its type

@@ -142,13 +142,13 @@ def _find_type(text: str, vocabulary: tuple[str, ...], marked_bonus: float = 0.1
     tried, and a tie goes to the one that is marked (after a bracket or colon, capitalised, later):
     ``marked_bonus`` is how much nearer a marked word counts; ``bracketed_only``: only words right
     after an opening bracket are tried."""
-    best: tuple[float, int, _Typed] | None = None
+    best: tuple[float, int, int, _Typed] | None = None
     offset = 0
     for index, line in enumerate(text.splitlines()):
         for match in re.finditer(r"[A-Za-z][A-Za-z0-9]*", line):
             words = [match.group(0)]
             rest = line[match.end():]
-            pair = re.match(r" ([A-Za-z0-9][A-Za-z0-9]*)", rest)  # "AveragePooling 2D" too
+            pair = re.match(r"[ '’`]([A-Za-z0-9][A-Za-z0-9]*)", rest)  # "AveragePooling 2D", "MaxPoo'ng2D" too
             if pair:
                 words.append(match.group(0) + pair.group(1))
             before = line[:match.start()].rstrip()
@@ -158,16 +158,20 @@ def _find_type(text: str, vocabulary: tuple[str, ...], marked_bonus: float = 0.1
             keyword = (match.group(0).lower() in ("input", "output", "pad") and _KEYWORD_AFTER.match(rest) is not None
                        and len(text.split()) > 1 and not before.endswith(("(", "[", "{")))
             bracketed = bool(before) and before[-1] in "([{<"
+            # a word joined by "_" is part of the layer's name ("average" of "average_pooling2d"): it
+            # spells a type when nothing else does, but a type written as one outbids it
+            in_name = line[match.start() - 1:match.start()] == "_" or line[match.end():match.end() + 1] == "_"
             for word in words:
                 if keyword or word.lower() in _NOT_TYPES or len(word) < 3 or (bracketed_only and not bracketed):
                     continue
                 found, ratio = _closest_cached(word, vocabulary)
-                bonus = marked_bonus * marked + 0.02 * word[0].isupper()
-                key = (ratio + bonus, offset + match.start())
-                if ratio >= min_ratio and (best is None or key > best[:2]):
-                    best = (key[0], key[1], _Typed(index, match.start(), found, ratio, marked))
+                bonus = marked_bonus * marked + 0.02 * word[0].isupper() - 0.05 * in_name
+                # on a tie the longer reading wins: "Average Pooling2D" is AveragePooling2D, not Average
+                key = (ratio + bonus, offset + match.start(), len(word))
+                if ratio >= min_ratio and (best is None or key > best[:3]):
+                    best = (*key, _Typed(index, match.start(), found, ratio, marked))
         offset += len(line) + 1
-    return best[2] if best else None
+    return best[3] if best else None
 
 
 def _name_before(text: str, typed: _Typed) -> str:

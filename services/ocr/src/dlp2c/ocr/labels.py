@@ -148,7 +148,7 @@ def _find_type(text: str, vocabulary: tuple[str, ...], marked_bonus: float = 0.1
         for match in re.finditer(r"[A-Za-z][A-Za-z0-9]*", line):
             words = [match.group(0)]
             rest = line[match.end():]
-            pair = re.match(r"[ '’`]([A-Za-z0-9][A-Za-z0-9]*)", rest)  # "AveragePooling 2D", "MaxPoo'ng2D" too
+            pair = re.match(r"[ '\u2019`]([A-Za-z0-9][A-Za-z0-9]*)", rest)  # "AveragePooling 2D", "MaxPoo'ng2D" too
             if pair:
                 words.append(match.group(0) + pair.group(1))
             before = line[:match.start()].rstrip()

@@ -116,7 +116,6 @@ def test_an_arrow_drawn_short_of_its_box_still_joins_it() -> None:
     assert {(e.tail, e.head) for e in flow.edges} == {(matched["a"], matched["b"])}
 
 
-
 def test_a_short_arrow_between_close_nodes_points_the_right_way() -> None:
     # a left-right layout packed tight, as Graphviz draws one: the arrow's head is in reach of its
     # tail node too, and the head node (higher on the page) comes first in the raster order

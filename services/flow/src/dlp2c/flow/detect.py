@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 from dlp2c.common.errors import Dlp2cError
 from dlp2c.common.figure import FigureEdge, FigureGraph, FigureNode
+from dlp2c.common.pixels import quantile
 
 MAX_PIXELS = 60_000_000  # beyond this a figure is refused rather than processed for minutes
 MIN_SIDE = 8
@@ -139,14 +140,6 @@ def _text_height(ink: np.ndarray) -> float:
     return float(np.median(small)) if small.size else 10.0
 
 
-def _median(values: np.ndarray) -> float:
-    """``np.median`` of 8-bit values, from their histogram (no sort)."""
-    cdf = np.cumsum(np.bincount(values, minlength=256))
-    n = int(cdf[-1])
-    low, high = (int(np.searchsorted(cdf, i, side="right")) for i in ((n - 1) // 2, n // 2))
-    return (low + high) / 2
-
-
 def _components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     return cv2.connectedComponentsWithStats(mask, connectivity=8)[:3]
 
@@ -254,7 +247,7 @@ def detect(image: np.ndarray) -> Flow:
         node_id = f"n{len(flow.nodes)}"
         ids[label] = node_id
         inside = labels[y:y + h, x:x + w] == label
-        fill = tuple(int(_median(channel)) for channel in rgb[y:y + h, x:x + w][inside].T)
+        fill = tuple(int(quantile(channel, 0.5)) for channel in rgb[y:y + h, x:x + w][inside].T)
         taper = _taper(solid, (x, y, w, h), k)
         shape = _shape_of(inside.astype(np.uint8) * 255, taper)
         tight = shape == "box"

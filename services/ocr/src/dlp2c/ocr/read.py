@@ -22,6 +22,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from dlp2c.common.errors import Dlp2cError
+from dlp2c.common.pixels import quantile
 from PIL import Image
 
 TARGET = 28  # letter height (pixels) Tesseract reads best at
@@ -94,22 +95,13 @@ def _normalised(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] |
     crop = crop.copy()
     dark = _dark_rows(crop)
     crop[dark] = 255 - crop[dark]
-    ground = _quantile(crop, 0.5)
-    darkest = _quantile(crop, 0.01)
+    ground = quantile(crop, 0.5)
+    darkest = quantile(crop, 0.01)
     if ground - darkest < MIN_CONTRAST:
         return None
     stretched = np.clip((crop.astype(np.float32) - darkest) * (255.0 / (ground - darkest)), 0, 255).astype(np.uint8)
     ink = (stretched < 128).astype(np.uint8)
     return stretched, ink, dark
-
-
-def _quantile(values: np.ndarray, q: float) -> float:
-    """``np.quantile(values, q)`` (linear) of 8-bit values, from their histogram: no sort of a big crop."""
-    cdf = np.cumsum(np.bincount(values.ravel(), minlength=256))
-    position = q * (int(cdf[-1]) - 1)
-    low = int(position)
-    below, above = (int(np.searchsorted(cdf, k, side="right")) for k in (low, min(low + 1, int(cdf[-1]) - 1)))
-    return below + (above - below) * (position - low)
 
 
 def _dark_rows(crop: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ import numpy as np
 import pydot
 import pytest
 from dlp2c.codegen.generate import generate
-from dlp2c.simulator import caffe_style, keras_style, looks
+from dlp2c.simulator import caffe_style, diagrams, drawings, keras_style, looks
 from dlp2c.simulator.grammar import depth_and_dataset, sample_model
 from dlp2c.simulator.graphviz import Graphviz, GraphvizError
 from dlp2c.simulator.render import LEGIBLE_DPI, Variation, degrade, encode, render_dot
@@ -106,6 +106,21 @@ def test_a_style_is_drawn_in_each_of_its_looks() -> None:
     graph = sample_model("looks", 10, "cifar10")
     seen = {looks.draw("boxes3d", graph, random.Random(seed))[0] for seed in range(40)}
     assert seen == {look.__name__ for look in looks.looks_of("boxes3d")}
+
+
+def test_3d_blocks_are_drawn_large_against_their_gaps() -> None:
+    # eight blocks with 50 px each of width and gap, 10 px each of depth, the tallest 80 px
+    grow = diagrams._grow([50.0] * 8, [10.0] * 8, 80.0, 2.0)
+    assert 400 + grow * 80 == pytest.approx(2.0 * grow * 80)  # grown, the row is twice its tallest block
+    assert diagrams._grow([1.0], [100.0], 200.0, 3.0) == 1.0  # already compact: never shrunk
+    assert diagrams._grow([500.0], [300.0], 100.0, 2.0) == 6.0  # the depth alone is too long: capped
+    # across models, the 3D looks draw figures about as tall as they are long, not thin strips
+    ratios = []
+    for k, graph in enumerate(models(24)):
+        for look in (diagrams.blocks3d_perspective, looks.boxes3d_slabs, drawings.boxes3d):
+            image = look(graph, random.Random(k))
+            ratios.append(image.width / image.height)
+    assert float(np.median(ratios)) < 2.4  # before blocks grew: 2.6
 
 
 def test_variations_degrade_and_encode() -> None:

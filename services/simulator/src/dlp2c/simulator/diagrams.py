@@ -250,11 +250,25 @@ def blocks3d_perspective(graph: Graph, rng: random.Random) -> Image.Image:
         d = h * rng.uniform(0.45, 0.9) if spatial else rng.uniform(50, 120) * scale
         kind = "pool" if "Pool" in layer.op else "conv" if layer.op.startswith("Conv") or k == 0 else "other"
         blocks.append((layer, w, h, d, kind))
-    step = rng.choice((30, 45, 60))
+    step = rng.choice((8, 20, 30, 45, 60))
+    if rng.random() < 0.7:  # as the tools draw it: blocks large against the gaps, the figure not a thin strip
+        grow = _grow([w + step for _, w, _, _, _ in blocks], [d * 0.9 for *_, d, _ in blocks],
+                     max(h + d for _, _, h, d, _ in blocks), rng.uniform(1.2, 3.0))
+        blocks = [(layer, w, h * grow, d * grow, kind) for layer, w, h, d, kind in blocks]
     along = sum(w + d + step for _, w, h, d, _ in blocks) + 120
     tallest = max(h + d for _, _, h, d, _ in blocks)
     depth_drop = tallest * 0.55 if ushape else 0
-    image, draw = _canvas(rng, int(along * (0.7 if ushape else 1.0)) + 140, int(tallest + depth_drop * 3 + 140))
+    legend = rng.random() < 0.35
+    height = int(tallest + depth_drop * 3 + 140)
+    image, draw = _canvas(rng, int(along * (0.7 if ushape else 1.0)) + 140 + (220 if legend else 0), height)
+    if legend:  # a key of small cubes, one per kind of block, in the lower right corner
+        ly = height - 150
+        for fill, text in ((conv_fill, rng.choice(("convolution + ReLU", "conv", "Conv2D"))),
+                           (pool_fill, rng.choice(("max pooling", "pool", "MaxPooling"))),
+                           (other_fill, rng.choice(("fully connected", "dense", "FC + softmax")))):
+            _cuboid(draw, image.width - 210, ly + 16, 22, 14, 8, (fill[1], fill[0], fill[2]), outline)
+            draw.text((image.width - 175, ly + 9), text, fill="black", font=font(12, 1), anchor="lm")
+            ly += 40
     x, base = 50.0, tallest / 2 + 60
     half = len(blocks) // 2
     previous: Point | None = None
@@ -292,6 +306,17 @@ def blocks3d_perspective(graph: Graph, rng: random.Random) -> Image.Image:
     elif rng.random() < 0.4:
         draw.text((x - step, base + tallest / 2), "SOFT", fill="black", font=font(12, 2))
     return image
+
+
+def _grow(fixed: list[float], growing: list[float], tallest: float, ratio: float) -> float:
+    """How much to enlarge the parts of a row of blocks that scale with height (``growing``, laid end to
+    end with the ``fixed`` parts) so that the row is about ``ratio`` times as long as its ``tallest``
+    block; at least 1 (never shrink), at most 6."""
+    fixed_sum, growing_sum = sum(fixed), sum(growing)
+    room = ratio * tallest - growing_sum
+    if room <= 0:
+        return 6.0
+    return max(1.0, min(6.0, fixed_sum / room))
 
 
 def _dashed_line(draw: ImageDraw.ImageDraw, a: Point, b: Point, fill: str, step: float = 6) -> None:

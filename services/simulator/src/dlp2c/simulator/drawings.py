@@ -130,18 +130,29 @@ def stacked2d(graph: Graph, rng: random.Random) -> Image.Image:
 
 def boxes3d(graph: Graph, rng: random.Random) -> Image.Image:
     """AlexNet's look: cuboids sized by the tensor, dimensions written on their edges."""
+    from dlp2c.simulator.diagrams import _grow
+
     layers = [layer for layer in _chain(graph) if layer.op not in ("Dropout", "Flatten")][:8]
-    image, draw = _canvas(rng, 150 * len(layers) + 100, 440)
-    palette = rng.choice(_PALETTES)
-    x = 40
-    for i, layer in enumerate(layers):
+    sizes = []
+    for layer in layers:
         if len(layer.shape) == 3:
             h = max(24, min(220, int(14 * math.sqrt(layer.shape[0] or 1))))
             w = max(6, min(70, int(6 * math.log2((layer.shape[2] or 1) + 1))))
         else:
             h, w = max(30, min(240, int(18 * math.log2(_size(layer.shape) + 1)))), 8
+        sizes.append((h, w))
+    gap = rng.choice((25, 45, 70))
+    if rng.random() < 0.6:  # blocks large against the gaps
+        grow = _grow([w + gap for _, w in sizes], [h / 3 for h, _ in sizes], max(h * 4 / 3 for h, _ in sizes),
+                     rng.uniform(1.3, 3.0))
+        sizes = [(int(h * grow), w) for h, w in sizes]
+    tallest = max(h * 4 // 3 for h, _ in sizes)
+    image, draw = _canvas(rng, sum(w + h // 3 + gap for h, w in sizes) + 100, tallest + 120)
+    palette = rng.choice(_PALETTES)
+    x, centre = 40, tallest // 2 + 60
+    for i, (layer, (h, w)) in enumerate(zip(layers, sizes, strict=True)):
         d = h // 3
-        top = 220 - h // 2
+        top = centre - h // 2
         front = [(x, top + d), (x + w, top + d), (x + w, top + d + h), (x, top + d + h)]
         upper = [(x, top + d), (x + d, top), (x + d + w, top), (x + w, top + d)]
         side = [(x + w, top + d), (x + w + d, top), (x + w + d, top + h), (x + w, top + d + h)]
@@ -151,9 +162,9 @@ def boxes3d(graph: Graph, rng: random.Random) -> Image.Image:
         dims = "x".join(str(v) for v in layer.shape if v is not None)
         draw.text((x, top + d + h + 8), dims, fill="black", font=font(12, 2))
         draw.text((x, top - 20), layer.name if rng.random() < 0.5 else layer.op, fill="black", font=font(12, 2))
-        nxt = x + w + d + 70
+        nxt = x + w + d + gap
         if i + 1 < len(layers):
-            _arrow(draw, (x + w + d + 6, 220), (nxt - 6, 220), width=1)
+            _arrow(draw, (x + w + d + 6, centre), (nxt - 6, centre), width=1)
         x = nxt
     return image
 

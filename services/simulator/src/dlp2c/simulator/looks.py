@@ -328,34 +328,44 @@ def _cuboid(draw: ImageDraw.ImageDraw, x: float, y: float, w: float, h: float, d
 
 def boxes3d_slabs(graph: Graph, rng: random.Random) -> Image.Image:
     """PlotNeuralNet's look: each block a few thin slabs, warm colours, shaded faces, arrows, skips."""
+    from dlp2c.simulator.diagrams import _grow
+
     layers = _layers(graph, skip=("Dropout", "Flatten"), limit=rng.randint(4, 9))
-    image, draw = _canvas(rng, 130 * len(layers) + 160, 460)
-    x, mid = 40.0, 250
-    outline = rng.choice(("black", "#555555", "#777777"))
-    centres = []
-    for i, layer in enumerate(layers):
+    parts = []  # per layer: height, slabs, slab width, depth, gap after it
+    for layer in layers:
         if len(layer.shape) == 3:
             h = max(30, min(230, int(16 * math.sqrt(layer.shape[0] or 1))))
             slabs = rng.randint(1, 4)
         else:
             h, slabs = max(60, min(260, int(18 * math.log2(_size(layer.shape) + 1)))), 1
+        parts.append((h, slabs, rng.choice((6, 10, 14)), h * rng.uniform(0.4, 0.9), rng.choice((12, 30, 45, 60))))
+    if rng.random() < 0.7:  # blocks large against the gaps, as the tool draws them
+        grow = _grow([slabs * (w + 1) + gap for _, slabs, w, _, gap in parts], [d for *_, d, _ in parts],
+                     max(h + d for h, _, _, d, _ in parts), rng.uniform(1.2, 3.0))
+        parts = [(h * grow, slabs, w, d * grow, gap) for h, slabs, w, d, gap in parts]
+    tallest = max(h + d for h, _, _, d, _ in parts)
+    image, draw = _canvas(rng, int(sum(slabs * (w + 1) + d + gap for _, slabs, w, d, gap in parts) + 120),
+                          int(tallest + 140))
+    x, mid = 40.0, tallest / 2 + 60
+    outline = rng.choice(("black", "#555555", "#777777"))
+    centres = []
+    for i, (layer, (h, slabs, w, d, gap)) in enumerate(zip(layers, parts, strict=True)):
         colours = (rng.choice(_WARM) if rng.random() < 0.4
                    else _WARM[i % 2 if layer.op.startswith("Conv") else 2 + i % 3])
-        w, d = rng.choice((6, 10, 14)), h * rng.uniform(0.4, 0.9)
         for k in range(slabs):
             _cuboid(draw, x + k * (w + 1), mid - h / 2 + d / 2, w, h, d, (colours[1], colours[0], colours[2]), outline)
         end = x + slabs * (w + 1) + d
         centres.append((x, end))
         draw.text((x, mid + h / 2 + d / 2 + 8), _dims(layer) if rng.random() < 0.5 else layer.op, fill="black",
                   font=font(10, 2))
-        x = end + rng.choice((30, 45, 60))
+        x = end + gap
     for (_, end), (start, _) in itertools.pairwise(centres):
         _arrow(draw, (end - 4, mid), (start + 2, mid), width=1, fill=rng.choice(("black", "#3050a0")))
     if len(centres) > 3 and rng.random() < 0.5:
         a, b = centres[1][0] + 4, centres[-2][0] + 4
-        draw.line([(a, 60), (b, 60)], fill="#3050a0", width=2)
-        draw.line([(a, 60), (a, 100)], fill="#3050a0", width=2)
-        _arrow(draw, (b, 60), (b, 100), width=2, fill="#3050a0")
+        draw.line([(a, 30), (b, 30)], fill="#3050a0", width=2)
+        draw.line([(a, 30), (a, 70)], fill="#3050a0", width=2)
+        _arrow(draw, (b, 30), (b, 70), width=2, fill="#3050a0")
     return image
 
 

@@ -70,9 +70,9 @@ bench: setup ## Measure speed and accuracy; writes bench/REPORT.md and its plots
 
 CLASSIFIER_DATA ?= .dlp2c/classifier-data
 CLASSIFIER_MODEL ?= services/classifier/src/dlp2c/classifier/model/figure-classifier.keras
-train-classifier: setup ## Rebuild the shipped figure classifier from scratch: simulate its data, train (~20 min on 2 cores)
+train-classifier: setup ## Rebuild the shipped figure classifier from scratch: simulate its data, train three members (~45 min on 2 cores)
 	$(BIN)/dlp2c simulate -n 1200 --styles all --negatives 2400 --seed 7001 -o $(CLASSIFIER_DATA)
-	$(BIN)/dlp2c train-classifier $(CLASSIFIER_DATA) -o $(CLASSIFIER_MODEL) --epochs 14 --seed 0
+	$(BIN)/dlp2c train-classifier $(CLASSIFIER_DATA) -o $(CLASSIFIER_MODEL) --epochs 14 --seed 0 --members 3
 
 WEB := services/gateway/web
 $(WEB)/dist/index.html: $(WEB)/package.json $(WEB)/package-lock.json $(WEB)/vite.config.js $(WEB)/index.html $(wildcard $(WEB)/src/*)

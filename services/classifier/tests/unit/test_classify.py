@@ -89,10 +89,29 @@ def test_cli_classifies_and_reports_bad_files_without_stopping(fresh: Path, tmp_
 
 def test_training_writes_a_model_the_classifier_loads(fresh: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["train-classifier", str(fresh), "-o", str(tmp_path / "m.keras"),
-                                      "--epochs", "1", "-j", "1"])
+                                      "--epochs", "1", "--members", "2", "-j", "1"])
     assert result.exit_code == 0, result.output
     card = json.loads((tmp_path / "m.json").read_text())
     assert card["epochs"] == 1 and card["data"]["others"] == 12
-    assert "Reproduce" in (tmp_path / "MODEL_CARD.md").read_text()
+    assert card["members"] == 2 and [run["seed"] for run in card["runs"]] == [0, 1]
+    assert "--members 2" in (tmp_path / "MODEL_CARD.md").read_text()
     figure = open_figure(next(i.path for i in dataset_items(fresh) if Path(i.path).stem == "keras"))
     assert len(Classifier(tmp_path / "m.keras").classify([figure])) == 1
+
+
+def test_an_ensemble_answers_the_mean_of_its_members(tmp_path: Path) -> None:
+    from dlp2c.classifier.network import build, embedder, ensemble
+
+    members = [build(seed) for seed in (3, 4)]
+    for k, member in enumerate(members):  # untrained heads answer alike; make the members differ
+        member.get_layer("design").set_weights([w + 0.05 * (k + 1) for w in member.get_layer("design").get_weights()])
+    x = np.random.default_rng(0).integers(0, 256, (4, 128, 128, 3)).astype(np.float32)
+    each = [member(x, training=False) for member in members]
+    model = ensemble(members)
+    model.save(tmp_path / "e.keras")
+    loaded = Classifier(tmp_path / "e.keras", mirror=False)
+    design, style = loaded.probabilities(x.astype(np.uint8))
+    assert not np.allclose(each[0]["design"], each[1]["design"])
+    assert np.allclose(design, (np.asarray(each[0]["design"]) + np.asarray(each[1]["design"]))[:, 0] / 2, atol=1e-5)
+    assert np.allclose(style, (np.asarray(each[0]["style"]) + np.asarray(each[1]["style"])) / 2, atol=1e-5)
+    assert embedder(loaded.model)(x).shape == (4, 256)  # the members' embeddings side by side

@@ -30,6 +30,37 @@ def test_a_tall_figure_is_letterboxed_with_its_own_background() -> None:
     assert square[:, SIZE // 2].max() < 20  # the bar runs top to bottom, centred
 
 
+def test_the_margin_around_a_drawing_does_not_change_how_it_is_seen() -> None:
+    def figure(canvas: int) -> Image.Image:  # the same 200x100 drawing on a roomy or a tight canvas
+        image = Image.new("RGB", (canvas, canvas), "white")
+        x, y = (canvas - 200) // 2, (canvas - 100) // 2
+        ImageDraw.Draw(image).rectangle([x, y, x + 199, y + 99], fill=(200, 60, 40), outline="black", width=4)
+        return image
+
+    roomy, tight = to_square(figure(1000)).astype(int), to_square(figure(220)).astype(int)
+    assert abs(roomy - tight).mean() < 8  # resampling differs a little; with the margin kept: 33
+    # the drawing spans the square's width, less a thin margin, instead of a fifth of it
+    red = (abs(roomy - np.array([200, 60, 40])).max(axis=2) < 40)[SIZE // 2]
+    assert red.sum() > 0.8 * SIZE
+    blank = Image.new("RGB", (300, 200), (240, 240, 230))
+    assert (to_square(blank) == (240, 240, 230)).all()  # nothing drawn: nothing to cut to
+
+
+def test_a_long_thin_figure_is_stretched_across_to_a_third_of_the_square() -> None:
+    image = Image.new("RGB", (1400, 100), "white")  # a 14:1 row of eight blocks
+    draw = ImageDraw.Draw(image)
+    for k in range(8):
+        draw.rectangle([20 + 170 * k, 20, 150 + 170 * k, 80], fill="black")
+    ink = to_square(image)[:, :, 0] < 128
+    rows = np.flatnonzero(ink.any(axis=1))
+    assert rows[-1] - rows[0] + 1 >= SIZE // 5  # 60% of a 3:1 strip; kept at 14:1 they would be 5 pixels tall
+    assert ink.any(axis=0).sum() > 0.7 * SIZE  # and still span the square's width
+    square = Image.new("RGB", (300, 300), "white")  # a figure within 3:1 keeps its proportions
+    ImageDraw.Draw(square).rectangle([0, 100, 299, 199], fill="black")
+    rows = np.flatnonzero((to_square(square)[:, :, 0] < 128).any(axis=1))
+    assert abs((rows[-1] - rows[0] + 1) - SIZE / 3) <= 3
+
+
 def test_a_hairline_in_a_large_figure_stays_visible() -> None:
     # one-pixel lines across a 2048-pixel figure: averaged down 16x to 128 they would be 94% paper
     for paper, ink in (((255, 255, 255), (0, 0, 0)), ((10, 10, 30), (255, 255, 255))):

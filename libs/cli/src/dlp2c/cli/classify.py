@@ -68,9 +68,11 @@ def classify(images: tuple[Path, ...], as_json: bool, model: Path | None, thresh
               help="Where to write the model (.keras); its card goes beside it.")
 @click.option("--epochs", type=click.IntRange(1), default=14, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--members", type=click.IntRange(1), default=1, show_default=True,
+              help="Networks to train (seeds SEED, SEED+1, ...) and ship as one, their answers averaged.")
 @click.option("-j", "--workers", type=click.IntRange(1), default=2, show_default=True,
               help="Processes that decode images.")
-def train_classifier(dataset: Path, output: Path, epochs: int, seed: int, workers: int) -> None:
+def train_classifier(dataset: Path, output: Path, epochs: int, seed: int, members: int, workers: int) -> None:
     """Train the figure classifier on a simulated dataset (`dlp2c simulate --styles all --negatives N`).
 
     \b
@@ -82,8 +84,9 @@ def train_classifier(dataset: Path, output: Path, epochs: int, seed: int, worker
     from dlp2c.common.errors import Dlp2cError
 
     try:
-        train(dataset, output, epochs=epochs, seed=seed, workers=workers, log=err.print)
+        train(dataset, output, epochs=epochs, seed=seed, workers=workers, members=members, log=err.print)
     except Dlp2cError as exc:
         _fail(exc)
-    card = write_card(output, f"dlp2c train-classifier {dataset} -o {output} --epochs {epochs} --seed {seed}")
+    card = write_card(output, f"dlp2c train-classifier {dataset} -o {output} --epochs {epochs} --seed {seed}"
+                              + (f" --members {members}" if members > 1 else ""))
     err.print(f"model: {output}; card: {card}")

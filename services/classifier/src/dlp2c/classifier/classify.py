@@ -39,9 +39,10 @@ class Classifier:
 
     With ``mirror`` (the default) each figure is also seen left-right mirrored and the two answers are
     averaged: training mirrors half its figures, so both views are equally valid, and their mean varies
-    less with where the drawing's parts happen to fall (on simulated validation figures: design vs other
-    99.05% -> 99.24%, styles 99.14% -> 99.01%; see bench/REPORT.md for real figures). A batch of 32 runs
-    as 64 images: 3.3-4.6 ms per figure on a 2-core CPU instead of 1.0-1.5 ms (bench/REPORT.md)."""
+    less with where the drawing's parts happen to fall. Measured with the shipped three-member model
+    (2026-12-07): simulated figures of a development seed, design vs other 99.32% -> 99.55%, styles
+    99.51% -> 99.41%; real figures (bench/REPORT.md) 81.82% -> 84.09% and 72.88% -> 77.97%. A batch of
+    32 runs as 64 images: 3.7 ms per figure on a 2-core CPU instead of 1.7 ms."""
 
     def __init__(self, path: str | Path = DEFAULT_MODEL, threshold: float = 0.5, batch: int = BATCH,
                  mirror: bool = True) -> None:

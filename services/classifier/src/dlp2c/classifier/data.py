@@ -1,7 +1,8 @@
 """Figures as the network sees them, and the simulated dataset as labelled arrays.
 
-A figure becomes a ``SIZE``x``SIZE`` RGB square: the whole figure, its aspect ratio kept, padded with
-its own background colour (a tall Keras plot and a wide pipeline stay tall and wide). Training images
+A figure becomes a ``SIZE``x``SIZE`` RGB square: the figure cut to what is drawn, its aspect ratio kept
+up to ``MAX_ASPECT``, padded with its own background colour (a tall Keras plot and a wide pipeline stay
+tall and wide; a 7:1 row of blocks is stretched across to 3:1). Training images
 are also perturbed here (crops, rotations for designs, scale, stroke width, blur, JPEG, inversion) so
 that the network learns the style and not the simulator's exact pixels. Shrinking keeps lines visible
 whatever the figure's pixel size (:func:`_keep_ink`).
@@ -22,6 +23,7 @@ from dlp2c.common.errors import Dlp2cError
 from PIL import Image, ImageFilter, ImageOps
 
 SIZE = 128
+MAX_ASPECT = 3.0  # letterboxing stretches a figure's short side to at least a third of its long side
 STYLES = ("neurons", "box2d", "stacked2d", "box3d", "pipeline")  # the paper's five classes, in its order
 STYLE_TITLES = {"neurons": "Neurons plot", "box2d": "2D box", "stacked2d": "Stacked2D box", "box3d": "3D box",
                 "pipeline": "Pipeline plot"}
@@ -100,14 +102,37 @@ def _keep_ink(image: Image.Image, size: int, background: tuple[int, int, int]) -
     return Image.fromarray(out)
 
 
+def _trim(image: Image.Image, background: tuple[int, int, int], tolerance: int = 40) -> Image.Image:
+    """``image`` cut to what is drawn on it, with a thin margin of its own background.
+
+    Tools and papers leave very different margins around a drawing (the simulator draws on a roomy
+    canvas, a figure cut from a paper is cropped tight); letterboxing the margin as well would let the
+    margin decide how large the drawing appears to the network. Pixels within ``tolerance`` of the
+    background (JPEG noise, faint paper tint) are margin."""
+    pixels = np.asarray(image).astype(np.int16)
+    ink = (np.abs(pixels - np.array(background, np.int16)).max(axis=2) > tolerance)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if not len(rows):
+        return image
+    pad = max(2, round(0.03 * max(rows[-1] - rows[0], cols[-1] - cols[0])))
+    box = (max(0, int(cols[0]) - pad), max(0, int(rows[0]) - pad),
+           min(image.width, int(cols[-1]) + 1 + pad), min(image.height, int(rows[-1]) + 1 + pad))
+    return image if box == (0, 0, image.width, image.height) else image.crop(box)
+
+
 def to_square(image: Image.Image, size: int = SIZE) -> np.ndarray:
-    """The figure letterboxed into ``size``x``size``, as uint8 RGB, its lines kept (:func:`_keep_ink`)."""
+    """The figure letterboxed into ``size``x``size``, as uint8 RGB, its lines kept (:func:`_keep_ink`)
+    and its margins trimmed (:func:`_trim`)."""
     image = _flatten(image)
     background = _background(image)
-    image = _keep_ink(image, size, background)
+    image = _trim(_keep_ink(image, size, background), background)
     w, h = image.size
     scale = size / max(w, h)
-    small = image.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BOX)
+    sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
+    # a long thin figure is stretched across to at most MAX_ASPECT: a 7:1 row of blocks would otherwise
+    # be an 18-pixel strip in which no block can be told from a bar
+    sw, sh = max(sw, min(size, round(sh * MAX_ASPECT))), max(sh, min(size, round(sw / MAX_ASPECT)))
+    small = image.resize((sw, sh), Image.Resampling.BOX)
     square = Image.new("RGB", (size, size), background)
     square.paste(small, ((size - small.width) // 2, (size - small.height) // 2))
     return np.asarray(square, dtype=np.uint8)

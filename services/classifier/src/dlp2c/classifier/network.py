@@ -10,6 +10,7 @@ runs one forward pass per batch and ships one small file.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -21,8 +22,9 @@ WIDTHS = (24, 32, 64, 96, 128)
 EMBEDDING = "embedding"
 
 
-def build(seed: int = 0) -> keras.Model:
-    """The untrained network: uint8 RGB squares in, P(design) and P(style) out."""
+def build(seed: int = 0, name: str = "figure_classifier", with_embedding: bool = False) -> keras.Model:
+    """The untrained network: uint8 RGB squares in, P(design) and P(style) out (and the embedding, for a
+    member of an :func:`ensemble`)."""
     keras.utils.set_random_seed(seed)
     inputs = keras.Input((SIZE, SIZE, 3), name="figure")
     x = layers.Rescaling(1 / 127.5, offset=-1.0)(inputs)
@@ -46,7 +48,32 @@ def build(seed: int = 0) -> keras.Model:
     embedding = layers.Dense(128, activation="relu", name=EMBEDDING)(pooled)
     design = layers.Dense(1, activation="sigmoid", name="design")(embedding)
     style = layers.Dense(len(STYLES), activation="softmax", name="style")(embedding)
-    return keras.Model(inputs, {"design": design, "style": style}, name="figure_classifier")
+    outputs = {"design": design, "style": style} | ({"embedding": embedding} if with_embedding else {})
+    return keras.Model(inputs, outputs, name=name)
+
+
+def ensemble(members: Sequence[keras.Model]) -> keras.Model:
+    """Networks trained alike from different seeds, as one model: each figure goes through every member
+    and their probabilities are averaged; the embedding is the members' embeddings side by side.
+
+    Why: trained only on simulated figures, one network's answers on real figures swing from one
+    training seed to the next (bench/REPORT.md) far more than its simulated accuracy does; the mean of
+    a few members swings less."""
+    if len(members) == 1:
+        return members[0]
+    inputs = keras.Input((SIZE, SIZE, 3), name="figure")
+    designs, styles, embeddings = [], [], []
+    for k, member in enumerate(members):
+        net = build(k, name=f"member{k}", with_embedding=True)
+        net.set_weights(member.get_weights())
+        out = net(inputs)
+        designs.append(out["design"])
+        styles.append(out["style"])
+        embeddings.append(out["embedding"])
+    return keras.Model(inputs, {"design": layers.Average(name="design")(designs),
+                                "style": layers.Average(name="style")(styles),
+                                EMBEDDING: layers.Concatenate(name=EMBEDDING)(embeddings)},
+                       name="figure_classifier")
 
 
 def embedder(model: keras.Model) -> keras.Model:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from dlp2c.classifier.data import STYLE_TITLES, STYLES, dataset_items, load_arrays, split
+from dlp2c.classifier.data import STYLE_TITLES, STYLES, Item, dataset_items, load_arrays, split
 
 
 def _look_factor(looks: Sequence[str], classes: np.ndarray) -> np.ndarray:
@@ -59,69 +59,115 @@ def accuracy(model: Any, images: np.ndarray, design: np.ndarray, style: np.ndarr
 
 
 def train(root: str | Path, out: str | Path, epochs: int = 10, seed: int = 0, validation: float = 0.1,
-          workers: int = 2, log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Train on the dataset at ``root``; write the model to ``out`` and its card beside it."""
-    import keras
-    from dlp2c.classifier.network import build
+          workers: int = 2, members: int = 1, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Train on the dataset at ``root``; write the model to ``out`` and its card beside it.
 
+    With ``members`` > 1, as many networks are trained on the same training views (member k initialised,
+    jittered and shuffled from ``seed + k``) and shipped as their
+    :func:`~dlp2c.classifier.network.ensemble`."""
     started = time.perf_counter()
     items = dataset_items(root)
     train_items, val_items = split(items, validation, seed)
     log(f"{len(train_items)} training and {len(val_items)} validation figures; loading")
-    x_train, d_train, s_train = load_arrays(train_items, augment_seed=seed + 1, workers=workers)
-    x_val, d_val, s_val = load_arrays(val_items, workers=workers)
-    w_design, w_style = _weights(d_train, s_train, [item.look for item in train_items])
-    loaded = time.perf_counter() - started
+    loading = time.perf_counter()
+    val = load_arrays(val_items, workers=workers)
+    views = load_arrays(train_items, augment_seed=seed + 1, workers=workers)
+    weights = _weights(views[1], views[2], [item.look for item in train_items])
+    loading_s = time.perf_counter() - loading
+    log(f"loaded in {loading_s:.0f} s")
+    runs = [fit_member(views, weights, val, epochs, seed + k, log) for k in range(members)]
+    return save(out, runs, items, len(train_items), val, epochs, seed, str(root), started, loading_s, log)
 
+
+def save(out: str | Path, runs: list[dict[str, Any]], items: Sequence[Item], n_train: int,
+         val: tuple[np.ndarray, np.ndarray, np.ndarray], epochs: int, seed: int, root: str, started: float,
+         loading_s: float, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """The members that :func:`fit_member` trained, as one model file at ``out`` with its card (JSON)
+    beside it; ``items`` is the whole dataset, ``n_train`` how many of them trained, ``val`` the rest."""
+    from dlp2c.classifier.network import ensemble
+
+    x_val, d_val, s_val = val
+    members = len(runs)
+    model = ensemble([run.pop("model") for run in runs])
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+    validation_metrics = accuracy(model, x_val, d_val, s_val)
+    card = {"model": out.name, "date": datetime.date.today().isoformat(), "seed": seed, "epochs": epochs,
+            "members": members,
+            "data": {"root": root, "train": n_train, "validation": len(x_val),
+                     "designs": int(sum(i.design for i in items)),
+                     "per_style": {s: sum(i.style == s for i in items) for s in STYLES},
+                     "others": int(sum(not i.design for i in items))},
+            "metrics": {"train": runs[0]["metrics"]["train"], "validation": validation_metrics},
+            "parameters": int(model.count_params()),
+            "seconds": {"load": round(loading_s, 1), "fit": round(sum(r["seconds"]["fit"] for r in runs), 1),
+                        "all": round(time.perf_counter() - started, 1)},
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores", "runs": runs}
+    out.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n")
+    log(f"validation: design {validation_metrics['design_accuracy']:.4f}, "
+        f"style {validation_metrics['style_accuracy']:.4f}")
+    return card
+
+
+def fit_member(views: tuple[np.ndarray, np.ndarray, np.ndarray], weights: tuple[np.ndarray, np.ndarray],
+               val: tuple[np.ndarray, np.ndarray, np.ndarray], epochs: int, seed: int,
+               log: Callable[[str], None] = print) -> dict[str, Any]:
+    """One network fitted to the training ``views`` (images, design labels, style labels) with their
+    sample ``weights``, initialised, jittered and shuffled from ``seed``; returned without the optimizer's
+    state, with its history, metrics and time."""
+    import keras
+    from dlp2c.classifier.network import build
+
+    started = time.perf_counter()
+    x_train, d_train, s_train = views
+    w_design, w_style = weights
+    x_val, d_val, s_val = val
     model = build(seed)
     steps = epochs * int(np.ceil(len(x_train) / 64))
     schedule = keras.optimizers.schedules.CosineDecay(2e-3, steps, alpha=0.02)
     model.compile(optimizer=keras.optimizers.Adam(schedule),
                   loss={"design": "binary_crossentropy", "style": "sparse_categorical_crossentropy"})
+    log(f"seed {seed}: fitting {epochs} epochs")
     history = model.fit(x_train, {"design": d_train, "style": np.maximum(s_train, 0)},
                         sample_weight={"design": w_design, "style": w_style}, batch_size=64, epochs=epochs,
                         validation_data=(x_val, {"design": d_val, "style": np.maximum(s_val, 0)},
                                          {"design": np.ones_like(d_val), "style": (s_val >= 0).astype(np.float32)}),
                         shuffle=True, verbose=2)
-    fitted = time.perf_counter() - started - loaded
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    fitted = time.perf_counter() - started
     shipped = build(seed)  # the same network without the optimizer's state: a third of the file
     shipped.set_weights(model.get_weights())
-    shipped.save(out)
     every = max(1, len(x_train) // 4000)  # a spread-out subset: items are ordered designs first, then others
-    metrics = {"train": accuracy(model, x_train[::every], d_train[::every], s_train[::every]),
-               "validation": accuracy(model, x_val, d_val, s_val)}
-    card = {"model": out.name, "date": datetime.date.today().isoformat(), "seed": seed, "epochs": epochs,
-            "data": {"root": str(root), "train": len(train_items), "validation": len(val_items),
-                     "designs": int(d_train.sum() + d_val.sum()),
-                     "per_style": {s: int((s_train == k).sum() + (s_val == k).sum()) for k, s in enumerate(STYLES)},
-                     "others": int((1 - d_train).sum() + (1 - d_val).sum())},
-            "metrics": metrics, "parameters": int(model.count_params()),
-            "seconds": {"load": round(loaded, 1), "fit": round(fitted, 1)},
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-            "history": {k: [round(float(v), 4) for v in vs] for k, vs in history.history.items()}}
-    out.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n")
-    log(f"validation: design {metrics['validation']['design_accuracy']:.4f}, "
+    metrics = {"train": accuracy(shipped, x_train[::every], d_train[::every], s_train[::every]),
+               "validation": accuracy(shipped, x_val, d_val, s_val)}
+    log(f"seed {seed}: validation design {metrics['validation']['design_accuracy']:.4f}, "
         f"style {metrics['validation']['style_accuracy']:.4f}; {fitted:.0f} s fitting")
-    return card
+    return {"model": shipped, "seed": seed, "metrics": metrics, "seconds": {"fit": round(fitted, 1)},
+            "history": {k: [round(float(v), 4) for v in vs] for k, vs in history.history.items()}}
 
 
 def model_card(card: dict[str, Any], command: str) -> str:
     """MODEL_CARD.md from a training card."""
     v, t = card["metrics"]["validation"], card["metrics"]["train"]
     per_style = ", ".join(f"{STYLE_TITLES[s]} {n}" for s, n in card["data"]["per_style"].items())
+    members = card.get("members", 1)
+    scores = ", ".join(f"{r['metrics']['validation']['design_accuracy']:.2%} / "
+                       f"{r['metrics']['validation']['style_accuracy']:.2%}" for r in card.get("runs", []))
+    ensemble = [f"- **Members**: {members} networks trained from seeds {card['seed']}-{card['seed'] + members - 1} "
+                f"on the same views, their answers averaged; alone they score {scores} (design / styles, "
+                "validation)."] if members > 1 else []
     return "\n".join([
         "# Figure classifier: model card", "",
         f"- **File**: `{card['model']}` ({card['parameters']:,} parameters), trained {card['date']} on "
         f"{card['machine']} in {card['seconds']['fit'] / 60:.1f} min (data loading {card['seconds']['load']:.0f} s).",
         f"- **Reproduce**: `{command}` (seed {card['seed']}, {card['epochs']} epochs).",
+        *ensemble,
         f"- **Data**: simulated figures only ({card['data']['train']} training, {card['data']['validation']} "
         f"validation, split by model). Designs {card['data']['designs']} ({per_style}); other figures "
         f"{card['data']['others']} (plots, charts, photos, tables, equations, flowcharts, screens).",
-        "- **Input**: the whole figure letterboxed into 128x128 RGB (the service also shows it mirrored and "
-        "averages the two answers). **Output**: P(design) and P(style) over the paper's five classes; the style "
-        "is read only for designs.",
+        "- **Input**: the figure cut to what is drawn and letterboxed into 128x128 RGB, stretched across to 3:1 "
+        "when it is longer (the service also shows it mirrored and averages the two answers). **Output**: "
+        "P(design) and P(style) over the paper's five classes; the style is read only for designs.",
         f"- **Validation (simulated, unseen models)**: design vs other {v['design_accuracy']:.2%}, five styles "
         f"{v['style_accuracy']:.2%} (training subset: {t['design_accuracy']:.2%}, {t['style_accuracy']:.2%}).",
         "- **Measured elsewhere**: `make bench` reports a fresh simulated seed and real figures from papers and "

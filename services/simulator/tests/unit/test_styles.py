@@ -110,10 +110,10 @@ def test_a_style_is_drawn_in_each_of_its_looks() -> None:
 
 def test_3d_blocks_are_drawn_large_against_their_gaps() -> None:
     # eight blocks with 50 px each of width and gap, 10 px each of depth, the tallest 80 px
-    grow = diagrams._grow([50.0] * 8, [10.0] * 8, 80.0, 2.0)
+    grow = drawings._grow([50.0] * 8, [10.0] * 8, 80.0, 2.0)
     assert 400 + grow * 80 == pytest.approx(2.0 * grow * 80)  # grown, the row is twice its tallest block
-    assert diagrams._grow([1.0], [100.0], 200.0, 3.0) == 1.0  # already compact: never shrunk
-    assert diagrams._grow([500.0], [300.0], 100.0, 2.0) == 6.0  # the depth alone is too long: capped
+    assert drawings._grow([1.0], [100.0], 200.0, 3.0) == 1.0  # already compact: never shrunk
+    assert drawings._grow([500.0], [300.0], 100.0, 2.0) == 6.0  # the depth alone is too long: capped
     # across models, the 3D looks draw figures about as tall as they are long, not thin strips
     ratios = []
     for k, graph in enumerate(models(24)):

@@ -10,7 +10,7 @@ import math
 import random
 
 from dlp2c.common.graph import Graph
-from dlp2c.simulator.drawings import _arrow, _canvas, _size, font
+from dlp2c.simulator.drawings import _arrow, _canvas, _grow, _size, font
 from dlp2c.simulator.looks import _WARM, _cuboid, _dims, _label, _layers
 from PIL import Image, ImageDraw
 
@@ -306,17 +306,6 @@ def blocks3d_perspective(graph: Graph, rng: random.Random) -> Image.Image:
     elif rng.random() < 0.4:
         draw.text((x - step, base + tallest / 2), "SOFT", fill="black", font=font(12, 2))
     return image
-
-
-def _grow(fixed: list[float], growing: list[float], tallest: float, ratio: float) -> float:
-    """How much to enlarge the parts of a row of blocks that scale with height (``growing``, laid end to
-    end with the ``fixed`` parts) so that the row is about ``ratio`` times as long as its ``tallest``
-    block; at least 1 (never shrink), at most 6."""
-    fixed_sum, growing_sum = sum(fixed), sum(growing)
-    room = ratio * tallest - growing_sum
-    if room <= 0:
-        return 6.0
-    return max(1.0, min(6.0, fixed_sum / room))
 
 
 def _dashed_line(draw: ImageDraw.ImageDraw, a: Point, b: Point, fill: str, step: float = 6) -> None:

@@ -128,10 +128,19 @@ def stacked2d(graph: Graph, rng: random.Random) -> Image.Image:
     return image
 
 
+def _grow(fixed: list[float], growing: list[float], tallest: float, ratio: float) -> float:
+    """How much to enlarge the parts of a row of blocks that scale with height (``growing``, laid end to
+    end with the ``fixed`` parts) so that the row is about ``ratio`` times as long as its ``tallest``
+    block; at least 1 (never shrink), at most 6."""
+    fixed_sum, growing_sum = sum(fixed), sum(growing)
+    room = ratio * tallest - growing_sum
+    if room <= 0:
+        return 6.0
+    return max(1.0, min(6.0, fixed_sum / room))
+
+
 def boxes3d(graph: Graph, rng: random.Random) -> Image.Image:
     """AlexNet's look: cuboids sized by the tensor, dimensions written on their edges."""
-    from dlp2c.simulator.diagrams import _grow
-
     layers = [layer for layer in _chain(graph) if layer.op not in ("Dropout", "Flatten")][:8]
     sizes = []
     for layer in layers:

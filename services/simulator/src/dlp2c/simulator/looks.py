@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable
 
 from dlp2c.common.graph import Graph
-from dlp2c.simulator.drawings import _PALETTES, DRAWERS, Layer, _arrow, _canvas, _chain, _size, font
+from dlp2c.simulator.drawings import _PALETTES, DRAWERS, Layer, _arrow, _canvas, _chain, _grow, _size, font
 from PIL import Image, ImageDraw, ImageFilter
 
 _PASTELS = ("#fde9a9", "#cfe2f3", "#d9ead3", "#f4cccc", "#e6d5f0", "#fce5cd", "#ffffff", "#eeeeee")
@@ -328,8 +328,6 @@ def _cuboid(draw: ImageDraw.ImageDraw, x: float, y: float, w: float, h: float, d
 
 def boxes3d_slabs(graph: Graph, rng: random.Random) -> Image.Image:
     """PlotNeuralNet's look: each block a few thin slabs, warm colours, shaded faces, arrows, skips."""
-    from dlp2c.simulator.diagrams import _grow
-
     layers = _layers(graph, skip=("Dropout", "Flatten"), limit=rng.randint(4, 9))
     parts = []  # per layer: height, slabs, slab width, depth, gap after it
     for layer in layers:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from dlp2c.classifier.data import STYLE_TITLES, STYLES, Item, dataset_items, load_arrays, split
+from dlp2c.classifier.data import STYLE_TITLES, STYLES, dataset_items, load_arrays, split
 
 
 def _look_factor(looks: Sequence[str], classes: np.ndarray) -> np.ndarray:
@@ -65,6 +65,8 @@ def train(root: str | Path, out: str | Path, epochs: int = 10, seed: int = 0, va
     With ``members`` > 1, as many networks are trained on the same training views (member k initialised,
     jittered and shuffled from ``seed + k``) and shipped as their
     :func:`~dlp2c.classifier.network.ensemble`."""
+    from dlp2c.classifier.network import ensemble
+
     started = time.perf_counter()
     items = dataset_items(root)
     train_items, val_items = split(items, validation, seed)
@@ -76,18 +78,7 @@ def train(root: str | Path, out: str | Path, epochs: int = 10, seed: int = 0, va
     loading_s = time.perf_counter() - loading
     log(f"loaded in {loading_s:.0f} s")
     runs = [fit_member(views, weights, val, epochs, seed + k, log) for k in range(members)]
-    return save(out, runs, items, len(train_items), val, epochs, seed, str(root), started, loading_s, log)
-
-
-def save(out: str | Path, runs: list[dict[str, Any]], items: Sequence[Item], n_train: int,
-         val: tuple[np.ndarray, np.ndarray, np.ndarray], epochs: int, seed: int, root: str, started: float,
-         loading_s: float, log: Callable[[str], None] = print) -> dict[str, Any]:
-    """The members that :func:`fit_member` trained, as one model file at ``out`` with its card (JSON)
-    beside it; ``items`` is the whole dataset, ``n_train`` how many of them trained, ``val`` the rest."""
-    from dlp2c.classifier.network import ensemble
-
     x_val, d_val, s_val = val
-    members = len(runs)
     model = ensemble([run.pop("model") for run in runs])
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -95,7 +86,7 @@ def save(out: str | Path, runs: list[dict[str, Any]], items: Sequence[Item], n_t
     validation_metrics = accuracy(model, x_val, d_val, s_val)
     card = {"model": out.name, "date": datetime.date.today().isoformat(), "seed": seed, "epochs": epochs,
             "members": members,
-            "data": {"root": root, "train": n_train, "validation": len(x_val),
+            "data": {"root": str(root), "train": len(train_items), "validation": len(val_items),
                      "designs": int(sum(i.design for i in items)),
                      "per_style": {s: sum(i.style == s for i in items) for s in STYLES},
                      "others": int(sum(not i.design for i in items))},
@@ -169,7 +160,8 @@ def model_card(card: dict[str, Any], command: str) -> str:
         "when it is longer (the service also shows it mirrored and averages the two answers). **Output**: "
         "P(design) and P(style) over the paper's five classes; the style is read only for designs.",
         f"- **Validation (simulated, unseen models)**: design vs other {v['design_accuracy']:.2%}, five styles "
-        f"{v['style_accuracy']:.2%} (training subset: {t['design_accuracy']:.2%}, {t['style_accuracy']:.2%}).",
+        f"{v['style_accuracy']:.2%} (training subset{', first member' if members > 1 else ''}: "
+        f"{t['design_accuracy']:.2%}, {t['style_accuracy']:.2%}).",
         "- **Measured elsewhere**: `make bench` reports a fresh simulated seed and real figures from papers and "
         "tools (never used in training) in `bench/REPORT.md`.",
         "- **Limits**: it has seen only simulated drawings; figures unlike all of them (whole pages, model "

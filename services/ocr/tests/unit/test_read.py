@@ -122,3 +122,21 @@ def test_caffe_blobs_are_not_read_and_its_layers_are(reader: Reader) -> None:
     assert (blob.kind, blob.text) == ("blob", "")
     # read as Keras, the same octagon is read
     assert read_figure(image, skeleton, reader, "keras").node("blob").text == "conv_out"
+
+
+def test_text_lighter_than_the_outline_is_still_ink(reader: Reader) -> None:
+    # grey letters on a grey fill inside a black outline: the outline, not the letters, is the darkest
+    image = Image.new("RGB", (520, 70), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((5, 5, 500, 60), fill=(170, 170, 170), outline="black", width=3)
+    draw.text((20, 22), "conv2d_1 (Convolution) stride: 2", fill=(105, 105, 105), font=_font(20))
+    assert reader.read(np.array(image), {"n": (5, 5, 501, 61)})["n"].text == "conv2d_1 (Convolution) stride: 2"
+
+
+def test_a_rule_across_the_node_is_not_a_dark_band() -> None:
+    crop = np.full((160, 1000), 255, np.uint8)
+    crop[118:121] = 0  # three rows, dark at both ends (a cell's rule meeting a letter's stroke)
+    assert not read._dark_rows(crop).any()
+    crop[20:60] = 0  # a header band a line of text tall
+    band = read._dark_rows(crop)
+    assert band[25:55].all() and not band[70:].any()

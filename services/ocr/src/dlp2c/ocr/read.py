@@ -99,6 +99,16 @@ def _normalised(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] |
     darkest = quantile(crop, 0.01)
     if ground - darkest < MIN_CONTRAST:
         return None
+    # the outline (joined to the crop's edge) is often darker than small, blurred letters: the
+    # darkest ink is taken from what it does not cover, or thin strokes fall under the midpoint
+    ink = (crop < (ground + darkest) / 2).astype(np.uint8)
+    _count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+    edge = (x == 0) | (y == 0) | (x + w >= crop.shape[1]) | (y + h >= crop.shape[0])
+    edge[0] = False
+    rest = crop[~edge[labels]]
+    if rest.size:
+        darkest = max(darkest, min(quantile(rest, 0.01), ground - MIN_CONTRAST))
     stretched = np.clip((crop.astype(np.float32) - darkest) * (255.0 / (ground - darkest)), 0, 255).astype(np.uint8)
     ink = (stretched < 128).astype(np.uint8)
     return stretched, ink, dark
@@ -106,7 +116,8 @@ def _normalised(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] |
 
 def _dark_rows(crop: np.ndarray) -> np.ndarray:
     """Rows of a dark band: dark at both ends, inside the outline. A letter that reaches into the
-    margin lightens a few rows; runs that short between dark rows are closed."""
+    margin lightens a few rows; runs that short between dark rows are closed, and dark runs that
+    short are dropped."""
     height, width = crop.shape
     a = max(3, width * 3 // 100)  # clear of the outline, which can be thick once enlarged
     b = min(width // 2, a + max(3, width // 20))
@@ -115,8 +126,10 @@ def _dark_rows(crop: np.ndarray) -> np.ndarray:
     left, right = crop[:, a:b], crop[:, width - b:width - a]
     dark = ((np.median(left, axis=1) < DARK_BAND) & (np.median(right, axis=1) < DARK_BAND)).astype(np.uint8)
     gap = max(3, height // 8)
-    closed = cv2.morphologyEx(dark[:, None], cv2.MORPH_CLOSE, np.ones((gap, 1), np.uint8))[:, 0]
-    return closed.astype(bool)
+    closed = cv2.morphologyEx(dark[:, None], cv2.MORPH_CLOSE, np.ones((gap, 1), np.uint8))
+    # a band holds a line of text; a few dark rows alone are a rule crossing letters' strokes
+    opened = cv2.morphologyEx(closed, cv2.MORPH_OPEN, np.ones((gap, 1), np.uint8))[:, 0]
+    return opened.astype(bool)
 
 
 def _text_components(ink: np.ndarray, letter: float | None = None) -> tuple[np.ndarray, np.ndarray, list[int]]:

@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 import pytest
-from dlp2c.flow.detect import FlowError, detect
+from dlp2c.flow.detect import FlowError, detect, ink_mask, solid_mask
 from dlp2c.flow.score import iou, match
 
 BOXES = {"input": (150, 20, 330, 70), "conv": (40, 140, 220, 190), "pool": (260, 140, 440, 190),
@@ -11,15 +11,15 @@ BOXES = {"input": (150, 20, 330, 70), "conv": (40, 140, 220, 190), "pool": (260,
 EDGES = [("input", "conv"), ("input", "pool"), ("conv", "concat"), ("pool", "concat")]
 
 
-def figure(fill: tuple[int, int, int] | None = None) -> np.ndarray:
-    image = np.full((340, 480, 3), 255, np.uint8)
-    for name, (x0, y0, x1, y1) in BOXES.items():
+def figure(fill: tuple[int, int, int] | None = None, boxes: dict = BOXES) -> np.ndarray:
+    image = np.full((340, max(b[2] for b in boxes.values()) + 40, 3), 255, np.uint8)
+    for name, (x0, y0, x1, y1) in boxes.items():
         if fill is not None:
             cv2.rectangle(image, (x0, y0), (x1, y1), fill, thickness=-1)
         cv2.rectangle(image, (x0, y0), (x1, y1), (0, 0, 0), thickness=2)
         cv2.putText(image, name, (x0 + 20, y0 + 33), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2)
     for tail, head in EDGES:
-        t, h = BOXES[tail], BOXES[head]
+        t, h = boxes[tail], boxes[head]
         start = ((t[0] + t[2]) // 2, t[3])
         end = ((h[0] + h[2]) // 2, h[1])
         cv2.line(image, start, end, (0, 0, 0), 2)
@@ -47,6 +47,35 @@ def test_a_face_enclosed_by_branches_is_not_a_node() -> None:
     # the branches and the two nodes they join enclose an empty region: it must stay background
     flow = detect(figure())
     assert all(iou(n.box, (220, 70, 260, 260)) < 0.2 for n in flow.nodes)
+
+
+def test_noise_in_an_enclosed_face_does_not_make_it_a_node() -> None:
+    # a wide face between the branches, with the specks JPEG leaves in it: they are not a label
+    boxes = {"input": (250, 20, 430, 70), "conv": (40, 140, 220, 190), "pool": (460, 140, 640, 190),
+             "concat": (250, 260, 430, 310)}
+    image = figure(boxes=boxes)
+    rng = np.random.default_rng(3)
+    for x, y in zip(rng.integers(300, 380, 40), rng.integers(110, 220, 40), strict=True):
+        image[y:y + 2, x:x + 2] = 90
+    flow = detect(image)
+    matched = match(boxes, {n.id: n.box for n in flow.nodes})
+    assert len(flow.nodes) == 4 and len(matched) == 4
+    assert {(e.tail, e.head) for e in flow.edges} == {(matched[t], matched[h]) for t, h in EDGES}
+
+
+def test_specks_inside_a_fill_are_letters_and_on_the_page_are_noise() -> None:
+    # small dark letters on a dark fill merge with its rim and leave specks: the fill's colour,
+    # unlike the page's, says the region is a node's inside
+    image = np.full((200, 400), 255, np.uint8)
+    cv2.rectangle(image, (100, 60), (300, 120), 110, thickness=-1)
+    cv2.rectangle(image, (100, 60), (300, 120), 0, thickness=1)
+    rng = np.random.default_rng(4)
+    for x, y in zip(rng.integers(130, 270, 12), rng.integers(80, 100, 12), strict=True):
+        image[y:y + 2, x:x + 2] = 30
+    ink = cv2.morphologyEx(ink_mask(image), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    inside = (slice(70, 110), slice(120, 280))
+    assert solid_mask(ink, 10.0, image)[inside].all()
+    assert (solid_mask(ink, 10.0, np.full_like(image, 255))[inside] > 0).mean() < 0.05  # the specks alone
 
 
 def test_garbage_gives_an_empty_result_or_a_clear_error() -> None:

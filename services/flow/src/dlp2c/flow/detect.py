@@ -30,6 +30,7 @@ from dlp2c.common.pixels import quantile
 MAX_PIXELS = 60_000_000  # beyond this a figure is refused rather than processed for minutes
 MIN_SIDE = 8
 SMALL_TEXT = 12.0  # letter height (pixels) below which a figure is enlarged first
+PAGE_TOLERANCE = 25  # grey levels from the page's median within which a region is the page's colour
 
 
 class FlowError(Dlp2cError):
@@ -103,10 +104,12 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
     return ink
 
 
-def solid_mask(ink: np.ndarray, text_height: float) -> np.ndarray:
+def solid_mask(ink: np.ndarray, text_height: float, gray: np.ndarray | None = None) -> np.ndarray:
     """Every pixel inside a closed outline, as 0/255: what the page background cannot reach, less
     the empty faces that branching edges enclose with the nodes they join (a face holds no ink; a
-    node's inside holds its label). Holes no bigger than a few letters stay solid (letter counters)."""
+    node's inside holds its label). With ``gray``, a face the colour of the page may also hold
+    specks of JPEG noise (a filled node's inside is its fill's colour, whose dark letters can merge
+    with its rim). Holes no bigger than a few letters stay solid (letter counters)."""
     free = (ink == 0).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(free, connectivity=4)
     if count <= 1:
@@ -115,6 +118,8 @@ def solid_mask(ink: np.ndarray, text_height: float) -> np.ndarray:
     outside = np.zeros(count, bool)
     outside[border] = True
     floor = 4 * text_height ** 2
+    speck = max(4.0, (text_height / 3) ** 2)  # smaller than any letter's ink
+    page = int(np.median(gray)) if gray is not None else None
     for i in range(1, count):
         if outside[i] or stats[i, cv2.CC_STAT_AREA] < floor:
             continue
@@ -123,8 +128,11 @@ def solid_mask(ink: np.ndarray, text_height: float) -> np.ndarray:
         contours, _ = cv2.findContours(hole, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         filled = np.zeros_like(hole)
         cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
-        islands = int(filled.sum()) - int(stats[i, cv2.CC_STAT_AREA])
-        if islands <= 0.002 * filled.sum():
+        islands = cv2.connectedComponentsWithStats(filled - hole, connectivity=8)[2][1:, cv2.CC_STAT_AREA]
+        if int(islands.sum()) > 0.002 * filled.sum() and page is not None:
+            if abs(int(np.median(gray[y:y + h, x:x + w][hole > 0])) - page) <= PAGE_TOLERANCE:
+                islands = islands[islands >= speck]
+        if int(islands.sum()) <= 0.002 * filled.sum():
             outside[i] = True
     solid = np.where(outside, 0, 255).astype(np.uint8)
     solid[0] = 255  # label 0: the ink itself
@@ -235,7 +243,7 @@ def detect(image: np.ndarray) -> Flow:
         text_height = _text_height(ink)
     # seal the one- or two-pixel gaps that faint outlines get (JPEG, light lines, enlargement)
     seal = max(3, round(text_height / 4)) | 1
-    solid = solid_mask(cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((seal, seal), np.uint8)), text_height)
+    solid = solid_mask(cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((seal, seal), np.uint8)), text_height, gray)
     nodes_mask, k = _node_mask(solid, text_height)
     count, labels, stats = _components(nodes_mask)
     flow = Flow(width, height)

@@ -119,7 +119,7 @@ def solid_mask(ink: np.ndarray, text_height: float, gray: np.ndarray | None = No
     outside[border] = True
     floor = 4 * text_height ** 2
     speck = max(4.0, (text_height / 3) ** 2)  # smaller than any letter's ink
-    page = int(np.median(gray)) if gray is not None else None
+    page = int(np.median(gray)) if gray is not None else 255
     for i in range(1, count):
         if outside[i] or stats[i, cv2.CC_STAT_AREA] < floor:
             continue
@@ -129,9 +129,9 @@ def solid_mask(ink: np.ndarray, text_height: float, gray: np.ndarray | None = No
         filled = np.zeros_like(hole)
         cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
         islands = cv2.connectedComponentsWithStats(filled - hole, connectivity=8)[2][1:, cv2.CC_STAT_AREA]
-        if int(islands.sum()) > 0.002 * filled.sum() and page is not None:
-            if abs(int(np.median(gray[y:y + h, x:x + w][hole > 0])) - page) <= PAGE_TOLERANCE:
-                islands = islands[islands >= speck]
+        if (gray is not None and int(islands.sum()) > 0.002 * filled.sum()
+                and abs(int(np.median(gray[y:y + h, x:x + w][hole > 0])) - page) <= PAGE_TOLERANCE):
+            islands = islands[islands >= speck]  # page-coloured: specks are noise, not a label
         if int(islands.sum()) <= 0.002 * filled.sum():
             outside[i] = True
     solid = np.where(outside, 0, 255).astype(np.uint8)

@@ -140,3 +140,22 @@ def test_a_rule_across_the_node_is_not_a_dark_band() -> None:
     crop[20:60] = 0  # a header band a line of text tall
     band = read._dark_rows(crop)
     assert band[25:55].all() and not band[70:].any()
+
+
+def test_a_long_label_in_a_dark_band_leaves_the_band_whole() -> None:
+    # Keras 3 without shapes, enlarged: one black box whose light label ends close to its right
+    # side; the end of the label is not the end of the band
+    crop = np.full((144, 1124), 20, np.uint8)
+    crop[40:100:6, 98:1090] = 230  # the label's strokes
+    crop[64:82, 1040:1090] = 230  # "D)" at the end of the label
+    assert read._dark_rows(crop).all()
+
+
+def test_a_page_of_specks_reads_as_nothing(reader: Reader) -> None:
+    # Tesseract can find a line among specks and then return no text for it (tesserocr raises)
+    rng = np.random.default_rng(0)
+    page = np.full((120, 900), 255, np.uint8)
+    count = rng.integers(3, 30)
+    for x, y in zip(rng.integers(20, 880, count), rng.integers(20, 100, count), strict=True):
+        page[y:y + rng.integers(1, 6), x:x + rng.integers(1, 8)] = 0
+    assert all(text for text, _, _ in reader._lines(page))

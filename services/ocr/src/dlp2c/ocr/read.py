@@ -119,8 +119,10 @@ def _dark_rows(crop: np.ndarray) -> np.ndarray:
     margin lightens a few rows; runs that short between dark rows are closed, and dark runs that
     short are dropped."""
     height, width = crop.shape
-    a = max(3, width * 3 // 100)  # clear of the outline, which can be thick once enlarged
-    b = min(width // 2, a + max(3, width // 20))
+    # clear of the outline, which can be thick once enlarged, and of the text: the margin beside a
+    # label scales with the letters (the node's height), not with how long the label is
+    a = max(3, min(width * 3 // 100, height // 10))
+    b = min(width // 2, a + max(3, min(width // 20, height // 8)))
     if b <= a:  # too narrow to hold a band and its outline
         return np.zeros(height, bool)
     left, right = crop[:, a:b], crop[:, width - b:width - a]
@@ -284,7 +286,10 @@ class Reader:
         iterator = self._api.GetIterator()
         iterator.Begin()
         while True:
-            text = (iterator.GetUTF8Text(level) or "").strip()
+            try:
+                text = (iterator.GetUTF8Text(level) or "").strip()
+            except RuntimeError:  # tesserocr's "No text returned": a page whose marks held no text
+                text = ""
             box = iterator.BoundingBox(level)
             if text and box is not None:
                 yield " ".join(text.split()), iterator.Confidence(level) / 100.0, (box[1], box[3])

@@ -159,3 +159,14 @@ def test_a_page_of_specks_reads_as_nothing(reader: Reader) -> None:
     for x, y in zip(rng.integers(20, 880, count), rng.integers(20, 100, count), strict=True):
         page[y:y + rng.integers(1, 6), x:x + rng.integers(1, 8)] = 0
     assert all(text for text, _, _ in reader._lines(page))
+
+
+@pytest.mark.parametrize("spacing", [0, -1])
+def test_lines_run_together_are_pulled_apart(reader: Reader, spacing: int) -> None:
+    # Caffe's Courier at low resolution: the underscores and the "g" touch the bracket below
+    image = Image.new("L", (170, 50), 255)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 13)
+    ImageDraw.Draw(image).rectangle((0, 0, 169, 49), outline=0)
+    ImageDraw.Draw(image).multiline_text((10, 8), "max_pooling2d_pad\n      (Pad)", fill=0, font=font,
+                                         spacing=spacing)
+    assert reader.read(np.array(image), {"n": (0, 0, 170, 50)})["n"].text == "max_pooling2d_pad\n(Pad)"

@@ -14,6 +14,7 @@ each node is cleaned first:
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from dlp2c.common.pixels import quantile
 from PIL import Image
 
 TARGET = 28  # letter height (pixels) Tesseract reads best at
+TALL = 2.2  # a piece of ink this many letters tall spans two lines (brackets reach 1.9 x-heights)
 GAP = TARGET  # blank rows between stacked fields
 PAGE_HEIGHT = 12_000  # one Tesseract call reads at most this many stacked rows
 DARK_BAND = 80  # a row whose ends are darker than this lies in a dark band (light text)
@@ -205,11 +207,58 @@ def node_pieces(gray: np.ndarray, node: str, box: Box) -> list[_Piece]:
         member[members] = 1
         mask = cv2.dilate(member[window], np.ones((3, 3), np.uint8)) > 0
         clean = np.where(mask, stretched[fy0:fy1, fx0:fx1], 255).astype(np.uint8)
+        clean = _spaced_lines(clean, window, stats, members, fy0)
         in_figure = (x0 + int(fx0 / scale), y0 + int(fy0 / scale), x0 + int(np.ceil(fx1 / scale)),
                      y0 + int(np.ceil(fy1 / scale)))
         pieces.append(_Piece(node, in_figure, clean))
     pieces.sort(key=lambda p: (p.box[1], p.box[0]))
     return _reading_order(pieces)
+
+
+def _spaced_lines(clean: np.ndarray, window: np.ndarray, stats: np.ndarray, members: Sequence[int],
+                  top: int) -> np.ndarray:
+    """A field's lines pulled apart: tight lines (Courier at low resolution: an underscore or a
+    descender touching the line below) run together for Tesseract. Lines are found from the
+    letters' heights; every piece of ink moves with the line it belongs to."""
+    tops = stats[members, cv2.CC_STAT_TOP] - top
+    bottoms = tops + stats[members, cv2.CC_STAT_HEIGHT]
+    core = [(t, b) for t, b in zip(tops, bottoms, strict=True) if 0.5 * TARGET <= b - t <= TALL * TARGET]
+    bands: list[list[int]] = []  # top, bottom, letters
+    for t, b in sorted(core):
+        # a letter is on a line when most of it is (a descender hangs below, an ascender above);
+        # one mark alone (a comma) is not a line: it joins the letter after it
+        if bands and (min(b, bands[-1][1]) - max(t, bands[-1][0])
+                      >= 0.5 * min(b - t, bands[-1][1] - bands[-1][0]) or bands[-1][2] < 2):
+            bands[-1] = [min(t, bands[-1][0]), max(b, bands[-1][1]), bands[-1][2] + 1]
+        else:
+            bands.append([t, b, 1])
+    if len(bands) > 1 and bands[-1][2] < 2:
+        last = bands.pop()
+        bands[-1][1] = max(bands[-1][1], last[1])
+    # only lines closer than a quarter letter apart are moved (by half a letter)
+    offsets = np.cumsum([0] + [TARGET // 2 if below[0] - above[1] < TARGET / 4 else 0
+                               for above, below in itertools.pairwise(bands)])
+    if not offsets[-1]:
+        return clean
+    out = np.full((clean.shape[0] + int(offsets[-1]), clean.shape[1]), 255, np.uint8)
+    for i, t, b in zip(members, tops, bottoms, strict=True):
+        where = cv2.dilate((window == i).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        ys, xs = np.nonzero(where)
+        if b - t > TALL * TARGET:
+            # taller than a line: letters of two lines run together (a "g" into the bracket under
+            # it); each row goes with the line it is in
+            shift = offsets[np.searchsorted(np.array([band[0] for band in bands[1:]]), ys, side="right")]
+        else:
+            # a piece belongs to the line most of it is on, or to the last line that starts above
+            # it (an underscore or a comma hangs below its line)
+            overlaps = [min(b, band_bottom) - max(t, band_top) for band_top, band_bottom, _ in bands]
+            if max(overlaps) > 0:
+                line = int(np.argmax(overlaps))
+            else:
+                line = max([n for n, band in enumerate(bands) if band[0] <= t], default=0)
+            shift = int(offsets[line])
+        out[ys + shift, xs] = np.minimum(out[ys + shift, xs], clean[ys, xs])
+    return out
 
 
 def _reading_order(pieces: list[_Piece]) -> list[_Piece]:

@@ -7,7 +7,7 @@ each node is cleaned first:
 2. Ink is what is clearly darker than the node's fill; the outline and the lines that split a record
    into fields (all joined to the node's edge) are dropped; what is left is text.
 3. Text is grouped by the field (cell) it sits in, and each field is scaled so its letters are
-   ``TARGET`` pixels tall.
+   ``TARGET`` pixels tall; lines of a field that run into each other are pulled apart.
 4. The fields of all nodes are stacked into one page and read in one call (a call costs ~70 ms
    whatever its size; a figure has dozens of fields), then each line read goes back to its field.
 """

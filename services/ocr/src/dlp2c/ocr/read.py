@@ -207,7 +207,7 @@ def node_pieces(gray: np.ndarray, node: str, box: Box) -> list[_Piece]:
         member[members] = 1
         mask = cv2.dilate(member[window], np.ones((3, 3), np.uint8)) > 0
         clean = np.where(mask, stretched[fy0:fy1, fx0:fx1], 255).astype(np.uint8)
-        clean = _spaced_lines(clean, window, stats, members, fy0)
+        clean = _spaced_lines(clean, window, stats, members, fx0, fy0)
         in_figure = (x0 + int(fx0 / scale), y0 + int(fy0 / scale), x0 + int(np.ceil(fx1 / scale)),
                      y0 + int(np.ceil(fy1 / scale)))
         pieces.append(_Piece(node, in_figure, clean))
@@ -216,7 +216,7 @@ def node_pieces(gray: np.ndarray, node: str, box: Box) -> list[_Piece]:
 
 
 def _spaced_lines(clean: np.ndarray, window: np.ndarray, stats: np.ndarray, members: Sequence[int],
-                  top: int) -> np.ndarray:
+                  left: int, top: int) -> np.ndarray:
     """A field's lines pulled apart: tight lines (Courier at low resolution: an underscore or a
     descender touching the line below) run together for Tesseract. Lines are found from the
     letters' heights; every piece of ink moves with the line it belongs to."""
@@ -242,8 +242,12 @@ def _spaced_lines(clean: np.ndarray, window: np.ndarray, stats: np.ndarray, memb
         return clean
     out = np.full((clean.shape[0] + int(offsets[-1]), clean.shape[1]), 255, np.uint8)
     for i, t, b in zip(members, tops, bottoms, strict=True):
-        where = cv2.dilate((window == i).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        # the piece and the pixel around it (as the field's mask took it), within its own box
+        x0, y0 = max(0, int(stats[i, cv2.CC_STAT_LEFT]) - left - 1), max(0, int(t) - 1)
+        x1 = int(stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH]) - left + 1
+        where = cv2.dilate((window[y0:int(b) + 1, x0:x1] == i).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         ys, xs = np.nonzero(where)
+        ys, xs = ys + y0, xs + x0
         if b - t > TALL * TARGET:
             # taller than a line: letters of two lines run together (a "g" into the bracket under
             # it); each row goes with the line it is in

@@ -89,6 +89,38 @@ def test_caffe_numbers_are_read_as_ocr_leaves_their_keys_and_digits() -> None:
     assert read_label("c (Convolution) kernel size: 9 stride: 1 pad: 6", "caffe", "box").params["pad"] == 6
 
 
+def test_caffe_values_are_read_after_any_mark_and_as_the_digits_ocr_garbles() -> None:
+    def params(text: str) -> dict[str, object]:
+        return read_label("c\n(Convolution)\n" + text, "caffe", "box").params
+
+    # the mark between key and value: a quote, a dash, a dot and colon together
+    assert params('kemel size" 5\nstride\u2019 1\npad- 2') == {"kernel_size": 5, "stride": 1, "pad": 2}
+    assert params("kernel size: 3\nsride:.2\npad'0") == {"kernel_size": 3, "stride": 2, "pad": 0}
+    # a 0 whose sides came apart, a 1 read as a mark or letter, a digit and a stray bracket or letter
+    assert params("kernel size: 7\nstride: |\npad: ()") == {"kernel_size": 7, "stride": 1, "pad": 0}
+    assert params("kernel size: it\nstride: \u00a3\npad: @") == {"kernel_size": 11, "stride": 1, "pad": 0}
+    assert params("kernel size: 1}\nstride: 1\npad: {)") == {"kernel_size": 1, "stride": 1, "pad": 0}
+    assert params("kernel size: 5S -\nstride: 2\npad: 2")["kernel_size"] == 5
+    # a key OCR bent out of shape ("kerne}", "keme)") is still a key, not the "size" of "stride"
+    assert params("kerne} size: 5 stride: 1 pad: 2") == {"kernel_size": 5, "stride": 1, "pad": 2}
+    assert params("keme) size: 3\nstride: 2\npad: 1") == {"kernel_size": 3, "stride": 2, "pad": 1}
+    # a value run into the next key, and a key read past recognition between two that were read
+    assert params("kemel size: 3suxde: 1 pad: 0") == {"kernel_size": 3, "stride": 1, "pad": 0}
+    assert params("kemelsze:i -\nsone: 2\npad: 0") == {"kernel_size": 1, "stride": 2, "pad": 0}
+    assert params("kernel size 9 stride. Lpad: 4") == {"kernel_size": 9, "stride": 1, "pad": 4}
+    # no number where a number must be: nothing is guessed
+    assert params("kernel size\nstride: 1\npad: fh") == {"stride": 1}
+
+
+def test_the_pooling_method_is_read_as_ocr_leaves_it_or_as_bvlc_draw_net_writes_it() -> None:
+    for line in ("poo! MAX", "poo] MAX", "poolMAxX", "pool MA.", "ool MAX"):
+        assert read_label(f"pool\n(Pooling)\n{line}\nkernel size: 3", "caffe", "box").op == "MaxPooling2D", line
+    assert read_label("p (Pooling) poo) AVE kernel size: 3", "caffe", "box").op == "AveragePooling2D"
+    bvlc = read_label("pool1\n(MAX Pooling)\nkernel size: 3\nstride: 2\npad: 0", "caffe", "box")
+    assert (bvlc.op, bvlc.params["pool"], bvlc.params["stride"]) == ("MaxPooling2D", "MAX", 2)
+    assert read_label("max_pooling2d\n(Pooling)\nkernel size: 3", "caffe", "box").params["pool"] == ""
+
+
 def test_keras_shapes_are_read_as_ocr_leaves_them() -> None:
     assert read_label("embedding: Embedding\noutput: (one. 200. 128)", "keras").output_shape == (None, 200, 128)
     assert read_label("dense: Dense\ninput:\n(None, 1792)\noutput:\nNone, 10)", "keras").output_shape == (None, 10)

@@ -45,14 +45,10 @@ _DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": 
 # "(None, 380}" (a bracket misread)
 _SHAPE = re.compile(r"(?<![A-Za-z])\(?\s*N?[oa0]ne\s*[,.]([^(){}\[\]\n]*?)\s*(?:[)}\]]|$)",
                     re.IGNORECASE | re.MULTILINE)
-_NUMBER = r"([0-9OoDQlI|iSsBZzg+?Lt]{1,4})"
-_CAFFE_KEYS = {"kernel size": "kernel_size", "stride": "stride", "pad": "pad"}
-# "key: 3" (after a colon OCR's O for 0 and l for 1 are read as digits) or "key 3"
-# (a key as OCR leaves it: "kernelsize", "kerne!l size", "kernel s:ze")
-_KEY_LETTER = r"(?:[A-Za-z!|]|:(?=[A-Za-z]))"
-_KEY_VALUE = re.compile(r"\b([A-Za-z]" + _KEY_LETTER + r"{1,11}(?:\s+" + _KEY_LETTER + r"{2,5})?)\s*(?:[:;]\s*"
-                        + _NUMBER + r"|[.,]?\s*(\d{1,4}))(?![A-Za-z0-9])")
-_POOL = re.compile(r"\b[pn]\w{2,3}?\s*(MAX|AVE|STOCHASTIC|M\w{1,2}|A\w{1,2})\b", re.IGNORECASE)  # "poolAVE", "nool MAX"
+# "pool MAX" as OCR leaves it ("poolAVE", "nool MAX", "poo! MAX", "poo] MAX", "poolMAxX", "pool MA."),
+# or BVLC draw_net's "(MAX Pooling)"
+_POOL = re.compile(r"(?<![A-Za-z])(?:[pn]?[a-z]{1,3}[!\])}|]?\s*|(?<=[(\[{]))"
+                   r"(STOCHASTIC|M[A-Z][A-Za-z]?|A[VY][A-Za-z]?)(?![a-z])")
 
 
 @dataclass(frozen=True)
@@ -189,16 +185,70 @@ def _name_before(text: str, typed: _Typed) -> str:
     return lines[typed.line - 1] if typed.line > 0 else ""
 
 
+_CAFFE_KEYS = {"kernel size": "kernel_size", "stride": "stride", "pad": "pad"}  # in the order Caffe prints them
+# a key as OCR leaves it: "kernelsize", "kerne!l size", "kernel s:ze", "kerne} size", "keme) size", "kemels@e"
+_KEY_LETTER = r"(?:[A-Za-z!|}\])@]|:(?=[a-z]{2}))"
+_KEY_WORD = re.compile(r"[A-Za-z]" + _KEY_LETTER + r"{1,11}")
+_BLANKS = re.compile(r"[ \t]+")
+_WORD_START = re.compile(r"(?<![A-Za-z_])[A-Za-z]")  # "3suxde: 1": a value may run into the next key
+_KEY_SEPARATOR = re.compile(r"[ \t:;.,'\u2018\u2019\"`\-~]*")  # "stride' 1" (a curly quote too), "sride:.2"
+# what OCR makes of a digit where a number must be: a 0 whose sides come apart ("()", "{)"), a 1 as a
+# letter or a mark ("l", "|", "!", "t", "£"), a 5 as an S
+_VALUE_DIGITS = str.maketrans({**dict.fromkeys("OoDQ@G({[", "0"), **dict.fromkeys("lI|i!Ltf£}]jJ", "1"),
+                               **dict.fromkeys("Ss", "5"), "B": "8", "Z": "2", "z": "2", "g": "9", "+": "4"})
+_ZERO_SIDES = re.compile(r"^[({\[][)}\]]")
+_NEXT_KEY = "sSpP"  # a value run into the key after it ("3suxde: 1", "Lpad: 4") ends where that key starts
+
+
+def _caffe_value(text: str, start: int) -> int | None:
+    """The number written at ``start`` (after a key), as OCR leaves its digits, or None."""
+    token = _ZERO_SIDES.sub("0", re.match(r"\S{0,6}", text[start:]).group(0))
+    for end in range(min(3, len(token)), 0, -1):
+        value, rest = token[:end], token[end:]
+        digits = value.translate(_VALUE_DIGITS)
+        # after a digit read as one, only digits: "1}" is a 1 and a stray bracket, "5S" a 5
+        after_digit = re.sub(r"^\D*\d", "", value) if re.search(r"\d", value) else ""
+        if not digits.isdigit() or (end == 3 and not value.isdigit()) or (after_digit and not after_digit.isdigit()):
+            continue
+        if not rest or not rest[0].isalnum() or rest[0] in _NEXT_KEY:
+            return int(digits)
+    return None
+
+
 def _caffe_numbers(text: str) -> dict[str, int]:
-    """``kernel size: 3``, ``stride: 2``, ``pad: 1``, on lines or in one (keys matched loosely: ``kemel size``)."""
+    """``kernel size: 3``, ``stride: 2``, ``pad: 1``, on lines or in one (keys matched loosely: ``kemel size``).
+
+    Caffe prints the three in that order: a value whose key OCR garbled past recognition ("sone: 1")
+    takes the one place left between the keys read before and after it."""
+    keys = tuple(_CAFFE_KEYS)
+    candidates = []  # (similarity, start, end, the key's place in Caffe's order, value)
+    for start in (m.start() for m in _WORD_START.finditer(text)):
+        first = _KEY_WORD.match(text, start)
+        if first is None:
+            continue
+        spans = [first.end()]
+        second = _BLANKS.match(text, first.end())
+        if second and (word := _KEY_WORD.match(text, second.end())) and word.end() - second.end() <= 5:
+            spans.append(word.end())  # "kernel size"
+        for end in spans:
+            value = _caffe_value(text, _KEY_SEPARATOR.match(text, end).end())
+            if value is not None:
+                key, ratio = _closest_cached(text[start:end], keys)
+                if ratio >= 0.3:
+                    candidates.append((ratio, start, end, keys.index(key) if ratio >= 0.6 else None, value))
+    taken: list[tuple[int, int, int | None, int]] = []
+    for _, start, end, place, value in sorted(candidates, key=lambda c: -c[0]):
+        if all(end <= s or start >= e for s, e, _, _ in taken):
+            taken.append((start, end, place, value))
+    read = [(place, value) for _, _, place, value in sorted(taken)]
     found: dict[str, int] = {}
-    for match in _KEY_VALUE.finditer(text):
-        key, ratio = closest(match.group(1), tuple(_CAFFE_KEYS))
-        if ratio >= 0.6 and _CAFFE_KEYS[key] not in found:
-            try:
-                found[_CAFFE_KEYS[key]] = _number(match.group(2) or match.group(3))
-            except ValueError:
-                continue
+    for i, (place, value) in enumerate(read):
+        if place is None:
+            before = next((p for p, _ in reversed(read[:i]) if p is not None), -1)
+            after = next((p for p, _ in read[i + 1:] if p is not None), len(keys))
+            place = before + 1 if after - before == 2 else None
+        if place is not None and _CAFFE_KEYS[keys[place]] not in found:
+            found[_CAFFE_KEYS[keys[place]]] = value
     # Caffe pads less than the kernel (its pooling refuses more): a larger pad in 0, 6, 8 and 9 is OCR's 0
     pad, kernel = found.get("pad"), found.get("kernel_size")
     if pad is not None and kernel is not None and pad >= kernel and set(str(pad)) <= set("0689"):
@@ -214,7 +264,7 @@ def _blob(text: str) -> Label:
 # OCR reads a narrow sans-serif "i" as a colon ("(Pool:ng)", "kernel s:ze", "average_pool:ng2d"); Caffe's
 # drawings never write a colon between two lower-case letters (Keras 2's "lstm: LSTM" does, once OCR has
 # dropped the space and lowered the type, so there the colon stays)
-_COLON_FOR_I = re.compile(r"(?<=[a-z]):(?=[a-z])")
+_COLON_FOR_I = re.compile(r"(?<=[a-z]):(?=[a-z]{2})")
 
 
 def read_label(text: str, style: str = "", shape: str = "") -> Label:

@@ -112,6 +112,11 @@ def test_caffe_values_are_read_after_any_mark_and_as_the_digits_ocr_garbles() ->
     assert params("kernel size\nstride: 1\npad: fh") == {"stride": 1}
 
 
+def test_a_colon_inside_a_caffe_type_is_a_lost_letter_not_a_break() -> None:
+    assert read_label("dense_1 (Inne:Praducd)", "caffe", "box").type == "InnerProduct"
+    assert read_label("pool1 (Pool:ng)", "caffe", "box").type == "Pooling"
+
+
 def test_the_pooling_method_is_read_as_ocr_leaves_it_or_as_bvlc_draw_net_writes_it() -> None:
     for line in ("poo! MAX", "poo] MAX", "poolMAxX", "pool MA.", "ool MAX"):
         assert read_label(f"pool\n(Pooling)\n{line}\nkernel size: 3", "caffe", "box").op == "MaxPooling2D", line

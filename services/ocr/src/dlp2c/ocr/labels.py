@@ -265,6 +265,8 @@ def _blob(text: str) -> Label:
 # drawings never write a colon between two lower-case letters (Keras 2's "lstm: LSTM" does, once OCR has
 # dropped the space and lowered the type, so there the colon stays)
 _COLON_FOR_I = re.compile(r"(?<=[a-z]):(?=[a-z]{2})")
+# ... and one between a lower-case letter and a capital is a letter lost in a CamelCase type ("Inne:Praduct")
+_COLON_IN_TYPE = re.compile(r"(?<=[a-z]):(?=[A-Z][a-z])")
 
 
 def read_label(text: str, style: str = "", shape: str = "") -> Label:
@@ -272,7 +274,8 @@ def read_label(text: str, style: str = "", shape: str = "") -> Label:
     first); ``shape``: the node's outline from flow detection (an octagon in Caffe is a blob)."""
     if style != "caffe":
         return _read_label(text, style, shape)
-    return dataclasses.replace(_read_label(_COLON_FOR_I.sub("i", text), style, shape), text=text)
+    cleaned = _COLON_IN_TYPE.sub("", _COLON_FOR_I.sub("i", text))
+    return dataclasses.replace(_read_label(cleaned, style, shape), text=text)
 
 
 def _read_label(text: str, style: str, shape: str) -> Label:

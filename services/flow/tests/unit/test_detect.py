@@ -11,6 +11,15 @@ BOXES = {"input": (150, 20, 330, 70), "conv": (40, 140, 220, 190), "pool": (260,
 EDGES = [("input", "conv"), ("input", "pool"), ("conv", "concat"), ("pool", "concat")]
 
 
+def arrow(image: np.ndarray, start: tuple[int, int], end: tuple[int, int]) -> None:
+    """A line with a filled arrowhead, as Graphviz draws one (open, two-stroke heads are not read yet)."""
+    cv2.line(image, start, end, (0, 0, 0), 2)
+    direction = np.subtract(end, start) / np.hypot(*np.subtract(end, start))
+    normal = np.array([-direction[1], direction[0]])
+    base = np.array(end) - 16 * direction
+    cv2.fillPoly(image, [np.array([end, base + 6 * normal, base - 6 * normal], np.int32)], (0, 0, 0))
+
+
 def figure(fill: tuple[int, int, int] | None = None, boxes: dict = BOXES) -> np.ndarray:
     image = np.full((340, max(b[2] for b in boxes.values()) + 40, 3), 255, np.uint8)
     for name, (x0, y0, x1, y1) in boxes.items():
@@ -22,13 +31,7 @@ def figure(fill: tuple[int, int, int] | None = None, boxes: dict = BOXES) -> np.
         t, h = boxes[tail], boxes[head]
         start = ((t[0] + t[2]) // 2, t[3])
         end = ((h[0] + h[2]) // 2, h[1])
-        cv2.line(image, start, end, (0, 0, 0), 2)
-        # a filled arrowhead, as Graphviz draws one (open, two-stroke heads are not read yet)
-        direction = np.subtract(end, start) / np.hypot(*np.subtract(end, start))
-        normal = np.array([-direction[1], direction[0]])
-        base = np.array(end) - 16 * direction
-        tip = np.array([end, base + 6 * normal, base - 6 * normal], np.int32)
-        cv2.fillPoly(image, [tip], (0, 0, 0))
+        arrow(image, start, end)
     return image
 
 
@@ -158,3 +161,25 @@ def test_a_short_arrow_between_close_nodes_points_the_right_way() -> None:
     matched = match(boxes, {n.id: n.box for n in flow.nodes})
     assert len(matched) == 2
     assert [(e.tail, e.head) for e in flow.edges] == [(matched["tail"], matched["head"])]
+
+
+def test_an_arrowhead_on_an_octagons_cut_corner_still_gives_the_direction() -> None:
+    # Caffe's blobs are octagons; Graphviz aims an arrow at the outline, so one coming in at a slant
+    # ends on a cut corner, in the rectangle the node is filled out to
+    image = np.full((260, 900, 3), 255, np.uint8)
+    for x0, y0, x1, y1, name in ((40, 150, 220, 210, "conv1"), (660, 60, 840, 120, "relu1")):
+        cv2.rectangle(image, (x0, y0), (x1, y1), (0, 0, 0), 2)
+        cv2.putText(image, name, (x0 + 30, y0 + 38), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2)
+    octagon = np.array([(340, 60), (520, 60), (550, 85), (550, 105), (520, 130), (340, 130), (310, 105),
+                        (310, 85)], np.int32)
+    cv2.polylines(image, [octagon], True, (0, 0, 0), 2)
+    cv2.putText(image, "blob1", (385, 105), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2)
+    arrow(image, (220, 180), (324, 119))  # onto the lower left corner's slant
+    arrow(image, (550, 95), (660, 90))  # out of its tip
+    flow = detect(image)
+    found = {n.id: n.box for n in flow.nodes}
+    matched = match({"conv1": (40, 150, 220, 210), "blob1": (310, 60, 550, 130), "relu1": (660, 60, 840, 120)},
+                    found)
+    assert len(flow.nodes) == 3 and len(matched) == 3
+    assert {(e.tail, e.head) for e in flow.edges} == {(matched["conv1"], matched["blob1"]),
+                                                       (matched["blob1"], matched["relu1"])}

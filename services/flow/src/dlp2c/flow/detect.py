@@ -12,6 +12,8 @@ The paper's method, made robust to fills and scale:
 4. Edges: the ink that remains outside the nodes, in connected pieces. A piece joins the nodes it
    comes near; an end that is thick (an arrowhead, by its distance transform) marks a head, the
    others are tails. Merged lines (Graphviz's ``concentrate``) give one edge per tail and head.
+   A pointed node (Caffe's octagon) is filled out to the rectangle of its tips, which covers an
+   arrowhead ending on a cut corner: a line with no head found looks for it there, in the raw ink.
 
 Geometry only: what a node says is read by OCR (``dlp2c.ocr``); what it stands for is decided later.
 """
@@ -250,6 +252,7 @@ def detect(image: np.ndarray) -> Flow:
     order = sorted(range(1, count), key=lambda i: (stats[i, cv2.CC_STAT_TOP], stats[i, cv2.CC_STAT_LEFT]))
     ids: dict[int, str] = {}
     boxes: set[int] = set()  # nodes whose box is their outline: an edge ends right on it
+    pointed: set[int] = set()  # ... and those among them filled out to their tips (octagons)
     for label in order:
         x, y, w, h = (int(v) for v in stats[label, :4])
         node_id = f"n{len(flow.nodes)}"
@@ -266,11 +269,12 @@ def detect(image: np.ndarray) -> Flow:
             span[span == 0] = label
             nodes_mask[y:y + h, taper.left:taper.right][span == label] = 255
             x, w, tight = taper.left, taper.right - taper.left, True
+            pointed.add(label)
         if tight:
             boxes.add(label)
         flow.nodes.append(Node(node_id, (x, y, x + w, y + h), shape, fill, 1.0))
     if len(flow.nodes) >= 2:
-        flow.edges = _edges(ink, labels, ids, nodes_mask, k, boxes)
+        flow.edges = _edges(ink, labels, ids, nodes_mask, k, boxes, pointed)
     if zoom != 1.0:
         flow.nodes = [Node(n.id, tuple(round(v / zoom) for v in n.box), n.shape, n.fill, n.confidence)  # type: ignore[misc]
                       for n in flow.nodes]
@@ -313,12 +317,32 @@ def _ends_in(piece: np.ndarray, zone: np.ndarray) -> bool:
     return int((stats[1:, cv2.CC_STAT_AREA] >= 3).sum()) <= 1
 
 
+def _swallowed_head(end: np.ndarray, origin: tuple[int, int], labels: np.ndarray, node: int,
+                    ink_depth: np.ndarray, k: int) -> float:
+    """How thick the ink is just inside a pointed node where a line's ``end`` (a mask placed at
+    ``origin``) meets it: an arrowhead on a cut corner, under the node's fill, or only its outline."""
+    ys, xs = np.nonzero(end)
+    if ys.size == 0:
+        return 0.0
+    r = max(2, k // 2)
+    x0, y0 = max(0, origin[0] + int(xs.min()) - r), max(0, origin[1] + int(ys.min()) - r)
+    x1, y1 = origin[0] + int(xs.max()) + r + 1, origin[1] + int(ys.max()) + r + 1
+    inside = labels[y0:y1, x0:x1] == node
+    window = np.zeros(inside.shape, np.uint8)
+    window[ys + origin[1] - y0, xs + origin[0] - x0] = 255
+    reached = cv2.dilate(window, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) > 0
+    inside &= reached
+    return float(ink_depth[y0:y1, x0:x1][inside].max()) if inside.any() else 0.0
+
+
 def _edges(ink: np.ndarray, labels: np.ndarray, ids: dict[int, str], nodes_mask: np.ndarray,
-           k: int, boxes: set[int] | None = None) -> list[Edge]:
+           k: int, boxes: set[int] | None = None, pointed: set[int] | None = None) -> list[Edge]:
     """Edges from the ink outside the nodes; ``k`` is the node-opening kernel (an arrowhead is shorter).
     ``boxes``: the labels of nodes that are boxes, whose opened core is their whole outline, so a
     line ends right on it (a line that only passes near a box, a long skip, does not join it); a line
-    that touches one node only may end a little short of a box (arrows drawn off their nodes)."""
+    that touches one node only may end a little short of a box (arrows drawn off their nodes).
+    ``pointed``: nodes filled out to their tips (a rectangle over an octagon), which swallows an
+    arrowhead that ends on a cut corner; a line with no head found looks for it there."""
     reach = max(4, k // 2 + 2)  # pointed shapes (octagons) reach past the opened core by up to k / 2
     head_reach = max(reach, k)
     grown = cv2.dilate(nodes_mask, np.ones((3, 3), np.uint8), iterations=1)
@@ -341,6 +365,7 @@ def _edges(ink: np.ndarray, labels: np.ndarray, ids: dict[int, str], nodes_mask:
     around = _nearest(labels, head_reach)
     count, pieces, stats = _components(lines)
     distance = cv2.distanceTransform(lines, cv2.DIST_L2, 3)
+    ink_depth: np.ndarray | None = None  # the unmasked ink's distance transform, made when needed
     found: dict[tuple[str, str], float] = {}
     for piece in range(1, count):
         if stats[piece, cv2.CC_STAT_AREA] < 6:
@@ -367,6 +392,17 @@ def _edges(ink: np.ndarray, labels: np.ndarray, ids: dict[int, str], nodes_mask:
         # a pointed node's tip can look thick too)
         bar = max(2.0, 1.8 * stroke, 0.7 * widest, 1.4 * thinnest)
         heads = [(e, t) for e, t in thickness.items() if t >= bar]
+        if not heads and pointed and any(end in pointed for end in ends):
+            if ink_depth is None:
+                ink_depth = cv2.distanceTransform(ink, cv2.DIST_L2, 3)
+            for end in ends:
+                if end in pointed:
+                    at_end = np.zeros_like(sel)
+                    at_end[sel] = zone == end
+                    thickness[end] = max(thickness[end], _swallowed_head(at_end, (x, y), labels, end, ink_depth, k))
+            widest = max(thickness.values())
+            bar = max(bar, 0.7 * widest)
+            heads = [(e, t) for e, t in thickness.items() if t >= bar]
         tails = [(e, t) for e, t in thickness.items() if t < bar]
         if not heads or not tails:
             continue  # an undirected line, or one that cannot be told: no flow to read

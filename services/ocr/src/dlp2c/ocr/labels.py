@@ -263,7 +263,8 @@ def _blob(text: str) -> Label:
 
 # OCR reads a narrow sans-serif "i" as a colon ("(Pool:ng)", "kernel s:ze", "average_pool:ng2d"); Caffe's
 # drawings never write a colon between two lower-case letters (Keras 2's "lstm: LSTM" does, once OCR has
-# dropped the space and lowered the type, so there the colon stays)
+# dropped the space and lowered the type, so there the colon stays); a colon before a single letter is a
+# key's, before a value read as a letter ("kemelsze:i")
 _COLON_FOR_I = re.compile(r"(?<=[a-z]):(?=[a-z]{2})")
 # ... and one between a lower-case letter and a capital is a letter lost in a CamelCase type ("Inne:Praduct")
 _COLON_IN_TYPE = re.compile(r"(?<=[a-z]):(?=[A-Z][a-z])")
